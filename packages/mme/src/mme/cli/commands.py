@@ -1,0 +1,79 @@
+"""The table of ``mme`` subcommands and the lazy loading of their modules.
+
+A subcommand module defines two functions::
+
+    def add_arguments(parser: argparse.ArgumentParser) -> None: ...
+    def run(args: argparse.Namespace) -> int: ...
+
+It is imported only when its subcommand is called.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Protocol, cast
+
+
+class CommandModule(Protocol):
+    """What a subcommand module provides."""
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+@dataclass(frozen=True)
+class Command:
+    """One ``mme`` subcommand: where its code lives and what installs it."""
+
+    name: str
+    help: str
+    module: str
+    distribution: str
+    install: str
+
+
+class CommandUnavailable(ImportError):
+    """The distribution that provides a subcommand is not installed."""
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        name="registry",
+        help="list registries and what is registered in them",
+        module="mme.registry.cli",
+        distribution="mme-registry",
+        install='pip install "mme"',
+    ),
+)
+
+
+def find(name: str) -> Command | None:
+    """Return the subcommand called ``name``, or None."""
+    for command in COMMANDS:
+        if command.name == name:
+            return command
+    return None
+
+
+def load(command: Command) -> CommandModule:
+    """Import the module of ``command``.
+
+    Raises:
+        CommandUnavailable: the distribution providing it is not installed; the
+            message names the distribution and the install command.
+    """
+    try:
+        module: ModuleType = importlib.import_module(command.module)
+    except ModuleNotFoundError as error:
+        missing = error.name or ""
+        if not command.module.startswith(missing) or not missing.startswith("mme."):
+            raise  # a dependency of the subcommand is missing: show the real error
+        raise CommandUnavailable(
+            f"'mme {command.name}' needs the {command.distribution} distribution, "
+            f"which is not installed. Install it with: {command.install}"
+        ) from error
+    return cast(CommandModule, module)
