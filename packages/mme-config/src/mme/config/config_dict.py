@@ -1,0 +1,178 @@
+"""``ConfigDict``: a dict whose keys can also be read and written as attributes."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+from addict import Dict
+
+from mme.config._suggest import did_you_mean
+
+
+def _resolve(value: Any) -> Any:
+    """Resolve lazy imports from pure-Python configs at the moment they are read."""
+    resolve = getattr(value, "__mme_resolve__", None)
+    return resolve() if resolve is not None else value
+
+
+class ConfigDict(Dict):  # type: ignore[misc]
+    """A ``dict`` with attribute access; nested dicts become ``ConfigDict`` too.
+
+    Unlike a plain ``addict.Dict``, reading a missing key raises ``KeyError`` /
+    ``AttributeError`` (with the closest existing keys suggested) instead of silently
+    creating an empty dict.
+
+    Example:
+        >>> cfg = ConfigDict(model=dict(type="ResNet", depth=50))
+        >>> cfg.model.depth, cfg["model"]["type"]
+        (50, 'ResNet')
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        object.__setattr__(self, "__parent", None)
+        object.__setattr__(self, "__key", None)
+        object.__setattr__(self, "__frozen", False)
+        dict.__init__(self)
+        for arg in args:
+            if not arg:
+                continue
+            if isinstance(arg, dict):
+                for key, val in arg.items():
+                    dict.__setitem__(self, key, self._hook(val))
+            elif isinstance(arg, tuple) and not isinstance(arg[0], tuple):
+                dict.__setitem__(self, arg[0], self._hook(arg[1]))
+            else:
+                for key, val in iter(arg):
+                    dict.__setitem__(self, key, self._hook(val))
+        for key, val in kwargs.items():
+            dict.__setitem__(self, key, self._hook(val))
+
+    @classmethod
+    def _hook(cls, item: Any) -> Any:
+        """Convert nested dicts (also inside lists and tuples) to ``ConfigDict``."""
+        if isinstance(item, dict) and not isinstance(item, ConfigDict):
+            return cls(item)
+        if type(item) is list:
+            return [cls._hook(elem) for elem in item]
+        if type(item) is tuple:
+            return tuple(cls._hook(elem) for elem in item)
+        return item
+
+    def __missing__(self, name: Any) -> Any:
+        raise KeyError(f"{name!r}: no such key in the config.{did_you_mean(name, self.keys())}")
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            value = dict.__getitem__(self, name)
+        except KeyError:
+            if name.startswith("__") and name.endswith("__"):
+                raise AttributeError(name) from None
+            raise AttributeError(
+                f"'ConfigDict' object has no attribute {name!r}.{did_you_mean(name, self.keys())}"
+            ) from None
+        return _resolve(value)
+
+    def __getitem__(self, name: Any) -> Any:
+        return _resolve(dict.__getitem__(self, name))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if hasattr(type(self), name) and not isinstance(
+            getattr(type(self), name, None), property
+        ):
+            raise AttributeError(f"'ConfigDict' object attribute {name!r} is read-only")
+        self[name] = value
+
+    def __setitem__(self, name: Any, value: Any) -> None:
+        dict.__setitem__(self, name, self._hook(value))
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self[name]
+        except KeyError:
+            raise AttributeError(
+                f"'ConfigDict' object has no attribute {name!r}.{did_you_mean(name, self.keys())}"
+            ) from None
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        """Return ``self[key]`` if present, else ``default``."""
+        if dict.__contains__(self, key):
+            return _resolve(dict.__getitem__(self, key))
+        return default
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        """Remove ``key`` and return its value (or ``default`` when given and missing)."""
+        return _resolve(dict.pop(self, key, *default))
+
+    def values(self) -> Any:  # type: ignore[override]
+        """The values, with lazy imports resolved."""
+        return [_resolve(v) for v in dict.values(self)]
+
+    def items(self) -> Any:  # type: ignore[override]
+        """The ``(key, value)`` pairs, with lazy imports resolved."""
+        return [(k, _resolve(v)) for k, v in dict.items(self)]
+
+    def raw_items(self) -> Iterator[tuple[Any, Any]]:
+        """The ``(key, value)`` pairs as stored (lazy imports left unresolved)."""
+        return iter(dict.items(self))
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Merge ``other`` into this dict: nested dicts merge recursively, rest replaces."""
+        other: dict[Any, Any] = {}
+        for arg in args:
+            other.update(arg)
+        other.update(kwargs)
+        for key, val in other.items():
+            mine = dict.get(self, key)
+            if isinstance(mine, ConfigDict) and isinstance(val, dict):
+                mine.update(val)
+            else:
+                self[key] = val
+
+    def to_dict(self) -> dict[Any, Any]:
+        """A deep copy made of plain ``dict``, ``list`` and ``tuple``."""
+        return _to_plain(self)
+
+    def __copy__(self) -> ConfigDict:
+        new = type(self)()
+        for key, val in dict.items(self):
+            dict.__setitem__(new, key, val)
+        return new
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ConfigDict:
+        new = type(self)()
+        memo[id(self)] = new
+        for key, val in dict.items(self):
+            dict.__setitem__(new, copy.deepcopy(key, memo), copy.deepcopy(val, memo))
+        return new
+
+    def copy(self) -> ConfigDict:
+        """A shallow copy."""
+        return self.__copy__()
+
+    def __getstate__(self) -> dict[Any, Any]:
+        return dict(dict.items(self))
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        for key, val in state.items():
+            dict.__setitem__(self, key, val)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (type(self), (), self.__getstate__())
+
+    def __repr__(self) -> str:
+        return dict.__repr__(self)
+
+    def __dir__(self) -> list[str]:
+        return [*super().__dir__(), *(k for k in self if isinstance(k, str))]
+
+
+def _to_plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _to_plain(v) for k, v in dict.items(value)}
+    if type(value) is list:
+        return [_to_plain(v) for v in value]
+    if type(value) is tuple:
+        return tuple(_to_plain(v) for v in value)
+    return value
