@@ -1,0 +1,94 @@
+"""The exceptions of mme.fileio and the "did you mean" helper their messages use."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(name: str, candidates: Iterable[object], n: int = 3) -> str:
+    """Return ``" Did you mean 'a' or 'b'?"`` for the closest candidates, or ``""``.
+
+    Args:
+        name: What the user wrote.
+        candidates: What exists at that place.
+        n: At most this many suggestions.
+    """
+    names = [str(c) for c in candidates]
+    close = difflib.get_close_matches(str(name), names, n=n, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in names}
+        close = [lowered[m] for m in difflib.get_close_matches(str(name).lower(), lowered, n=n)]
+    if not close:
+        return ""
+    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+class UnsupportedFormatError(TypeError, ValueError):
+    """No handler is registered for a file format.
+
+    It is both a ``TypeError`` (what MMEngine raises for an unknown format) and a
+    ``ValueError`` (what the mistake is: a bad value), so either ``except`` catches it.
+    """
+
+
+class FileParseError(ValueError):
+    """A handler could not parse a file: names the file and where the parser stopped.
+
+    Args:
+        reason: The parser's own description of the problem.
+        source: The file (path, URI or file object name) that was read, if known.
+        line: 1-based line the parser reported, if any.
+        column: 1-based column the parser reported, if any.
+        file_format: The format the file was read as (``'json'``, ``'yaml'``...).
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        file_format: str | None = None,
+    ) -> None:
+        self.reason = reason
+        self.source = source
+        self.line = line
+        self.column = column
+        self.file_format = file_format
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = self.source if self.source is not None else "<data>"
+        if self.line is not None:
+            where += f", line {self.line}"
+            if self.column is not None:
+                where += f", column {self.column}"
+        kind = f"invalid {self.file_format.upper()}" if self.file_format else "cannot parse"
+        return f"{where}: {kind}: {self.reason}"
+
+    def with_source(self, source: str) -> FileParseError:
+        """Return the same error with ``source`` filled in (for errors raised on buffers)."""
+        return FileParseError(
+            self.reason,
+            source=source,
+            line=self.line,
+            column=self.column,
+            file_format=self.file_format,
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only arguments: teach pickle (multiprocessing workers) how to rebuild it.
+        return (_rebuild_parse_error, (self.reason, self.source, self.line, self.column,
+                                       self.file_format))
+
+
+def _rebuild_parse_error(
+    reason: str, source: str | None, line: int | None, column: int | None, fmt: str | None
+) -> FileParseError:
+    return FileParseError(reason, source=source, line=line, column=column, file_format=fmt)
+
+
+class MissingExtraError(ImportError):
+    """A storage needs an optional dependency: the message names the pip extra."""

@@ -1,0 +1,160 @@
+"""``DefaultScope``: the scope that registry builds use when a config names none.
+
+A ``Runner`` sets it from its ``default_scope`` argument (``'mmdet'``, say) so that
+``type='RetinaNet'`` is looked up in MMDet's registries first. A ``_scope_`` key in a
+config switches it for the duration of one build, nested builds included.
+
+The API matches MMEngine's ``DefaultScope`` (a ``ManagerMixin``): named instances
+created with :meth:`DefaultScope.get_instance` are process-wide, and the most recently
+created one is current. It is not a ``ManagerMixin`` here, because that class lives in
+``mme.logging``, which ``mme.registry`` may not import. The temporary switch of
+:meth:`DefaultScope.overwrite_default_scope` is kept in a :class:`contextvars.ContextVar`,
+so a ``_scope_`` build in one thread or asyncio task never changes the scope seen by
+another.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import ClassVar
+
+_logger = logging.getLogger("mme.registry")
+
+#: The scope switched to by ``overwrite_default_scope`` in this thread / task, if any.
+_OVERRIDE: ContextVar[DefaultScope | None] = ContextVar("mme_default_scope_override", default=None)
+
+
+class DefaultScope:
+    """A named holder of a scope name (``'mme'``, ``'mmdet'``...).
+
+    Args:
+        name: The instance name, as passed to :meth:`get_instance`.
+        scope_name: The scope registries should build from.
+
+    Example:
+        >>> from mme.registry import DefaultScope
+        >>> scope = DefaultScope.get_instance("my_task", scope_name="mmalpha")
+        >>> DefaultScope.get_current_instance().scope_name
+        'mmalpha'
+    """
+
+    _instances: ClassVar[dict[str, DefaultScope]] = {}
+    _latest: ClassVar[DefaultScope | None] = None
+    _lock: ClassVar[threading.RLock] = threading.RLock()
+
+    def __init__(self, name: str, scope_name: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"DefaultScope name must be a str, got {type(name).__name__}: {name!r}")
+        if not isinstance(scope_name, str) or not scope_name:
+            raise TypeError(
+                f"DefaultScope {name!r}: scope_name must be a non-empty str, "
+                f"got {type(scope_name).__name__}: {scope_name!r}"
+            )
+        self._instance_name = name
+        self._scope_name = scope_name
+
+    @property
+    def scope_name(self) -> str:
+        """The scope that builds use by default."""
+        return self._scope_name
+
+    @property
+    def instance_name(self) -> str:
+        """The name this instance was created with."""
+        return self._instance_name
+
+    def __repr__(self) -> str:
+        return f"DefaultScope(name={self._instance_name!r}, scope_name={self._scope_name!r})"
+
+    @classmethod
+    def get_instance(cls, name: str, *, scope_name: str | None = None) -> DefaultScope:
+        """Return the instance called ``name``, creating it (and making it current) if new.
+
+        Args:
+            name: The instance name.
+            scope_name: The scope of a new instance. Required the first time; given again
+                for an existing instance it is ignored with a warning (as in MMEngine).
+
+        Raises:
+            TypeError: ``name`` is new and ``scope_name`` is missing or not a str.
+        """
+        with cls._lock:
+            instance = cls._instances.get(name)
+            if instance is None:
+                if scope_name is None:
+                    raise TypeError(
+                        f"DefaultScope {name!r} does not exist yet: "
+                        f"create it with DefaultScope.get_instance({name!r}, scope_name=...)"
+                    )
+                instance = cls(name, scope_name)
+                cls._instances[name] = instance
+                cls._latest = instance
+            elif scope_name is not None and scope_name != instance.scope_name:
+                warnings.warn(
+                    f"DefaultScope {name!r} exists already with scope_name "
+                    f"{instance.scope_name!r}; the scope_name {scope_name!r} is ignored",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            return instance
+
+    @classmethod
+    def get_current_instance(cls) -> DefaultScope | None:
+        """The scope in effect here: a ``_scope_`` switch of this context, else the latest
+        instance created, else ``None``."""
+        override = _OVERRIDE.get()
+        return override if override is not None else cls._latest
+
+    @classmethod
+    def check_instance_created(cls, name: str) -> bool:
+        """Whether an instance called ``name`` exists."""
+        return name in cls._instances
+
+    @classmethod
+    @contextmanager
+    def overwrite_default_scope(cls, scope_name: str | None) -> Iterator[None]:
+        """Make ``scope_name`` the current scope inside the ``with`` block.
+
+        The switch is local to the current thread / asyncio task and ends with the block,
+        even when it raises. ``None`` changes nothing. No named instance is created.
+        """
+        if scope_name is None:
+            yield
+            return
+        token = _OVERRIDE.set(cls(f"overwrite-{scope_name}", scope_name))
+        try:
+            yield
+        finally:
+            _OVERRIDE.reset(token)
+
+
+_unique = itertools.count(1)
+
+
+def init_default_scope(scope: str) -> None:
+    """Make ``scope`` the process-wide default scope.
+
+    Creates the instance ``scope`` the first time. If another scope is current, a new
+    instance (with a unique name) is created so that ``scope`` becomes current, and a
+    warning is logged, as MMEngine does.
+    """
+    with DefaultScope._lock:
+        if not DefaultScope.check_instance_created(scope):
+            DefaultScope.get_instance(scope, scope_name=scope)
+            return
+        current = DefaultScope._latest
+        if current is not None and current.scope_name != scope:
+            _logger.warning(
+                'The current default scope "%s" is not "%s"; init_default_scope makes "%s" '
+                "the current default scope.",
+                current.scope_name,
+                scope,
+                scope,
+            )
+            DefaultScope.get_instance(f"{scope}-{next(_unique)}", scope_name=scope)

@@ -1,0 +1,99 @@
+"""The ``mme`` command of the meta-package: versions, help, and missing extras."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import metadata
+
+import pytest
+
+from mme.cli import commands, main
+from mme.cli.commands import Command, CommandUnavailable
+
+pytestmark = pytest.mark.spec(infra="the mme command line of the meta-package")
+
+
+def run_mme(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mme.cli", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_version_lists_every_installed_distribution_with_its_version() -> None:
+    result = run_mme("--version")
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split() for line in result.stdout.splitlines())
+    for dist in ("mme", "mme-config", "mme-registry", "mme-fileio", "mme-logging"):
+        assert lines[dist] == metadata.version(dist)
+    for dist, version in lines.items():
+        assert dist == "mme" or dist.startswith("mme-")
+        assert version == metadata.version(dist)
+
+
+def test_console_script_is_installed_next_to_the_interpreter() -> None:
+    entry_points = metadata.entry_points(group="console_scripts", name="mme")
+    assert [ep.value for ep in entry_points] == ["mme.cli:main"]
+
+
+def test_no_command_prints_help_with_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "usage: mme" in out
+    for command in commands.COMMANDS:
+        assert command.name in out
+
+
+def test_unknown_command_suggests_the_closest(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["registyr"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown command 'registyr'" in err
+    assert "Did you mean 'registry'?" in err
+
+
+def test_command_of_a_missing_distribution_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = Command(
+        name="train",
+        help="train a model from a config",
+        module="mme.not_installed_runner.cli",
+        distribution="mme-runner",
+        install='pip install "mme[runner]"',
+    )
+    monkeypatch.setattr(commands, "COMMANDS", (*commands.COMMANDS, missing))
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "config.py"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "'mme train' needs the mme-runner distribution" in err
+    assert 'pip install "mme[runner]"' in err
+
+
+def test_a_missing_dependency_inside_a_command_is_not_disguised(tmp_path, monkeypatch) -> None:
+    (tmp_path / "broken_command.py").write_text("import a_dependency_that_is_not_there\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    command = Command("broken", "x", "broken_command", "mme-x", "pip install mme-x")
+    with pytest.raises(ModuleNotFoundError) as exc:
+        commands.load(command)
+    assert not isinstance(exc.value, CommandUnavailable)
+    assert exc.value.name == "a_dependency_that_is_not_there"
+
+
+def test_subcommand_modules_are_imported_only_when_called() -> None:
+    code = (
+        "import sys; from mme.cli import main; main(['--version']); "
+        "assert not any(m.endswith('.cli') and m != 'mme.cli' for m in sys.modules), "
+        "sorted(m for m in sys.modules if m.startswith('mme'))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+def test_mme_is_a_namespace_package() -> None:
+    import mme
+
+    assert getattr(mme, "__file__", None) is None
+    assert len(list(mme.__path__)) >= 1

@@ -1,0 +1,27 @@
+"""The installed mme-dataset distribution: version, typing marker, dependencies."""
+
+from __future__ import annotations
+
+from importlib import metadata, resources
+
+import pytest
+
+import mme.dataset
+
+pytestmark = pytest.mark.spec(infra="mme-dataset installs as its own distribution")
+
+
+def test_version_matches_the_distribution_metadata() -> None:
+    assert mme.dataset.__version__ == metadata.version("mme-dataset")
+
+
+def test_ships_the_py_typed_marker() -> None:
+    assert resources.files("mme.dataset").joinpath("py.typed").is_file()
+
+
+def test_torch_dependency_is_the_installed_cpu_build() -> None:
+    requirement = [r for r in metadata.requires("mme-dataset") or [] if r.startswith("torch")]
+    assert requirement, "mme-dataset must declare torch"
+    import torch
+
+    assert torch.__version__.split("+")[0] == "2.13.0"
