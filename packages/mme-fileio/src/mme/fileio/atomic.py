@@ -14,7 +14,9 @@ from typing import IO, Any
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "wb", **open_kwargs: Any) -> Iterator[IO[Any]]:
+def atomic_open(
+    path: str | os.PathLike[str], mode: str = "wb", **open_kwargs: Any
+) -> Iterator[IO[Any]]:
     """Open a temporary file next to ``path`` that replaces ``path`` when the block ends.
 
     Missing parent directories are created. If the block raises, the temporary file

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
 
 
@@ -80,14 +81,35 @@ class FileParseError(ValueError):
 
     def __reduce__(self) -> tuple[object, ...]:
         # Keyword-only arguments: teach pickle (multiprocessing workers) how to rebuild it.
-        return (_rebuild_parse_error, (self.reason, self.source, self.line, self.column,
-                                       self.file_format))
+        return (
+            _rebuild_parse_error,
+            (self.reason, self.source, self.line, self.column, self.file_format),
+        )
 
 
 def _rebuild_parse_error(
     reason: str, source: str | None, line: int | None, column: int | None, fmt: str | None
 ) -> FileParseError:
     return FileParseError(reason, source=source, line=line, column=column, file_format=fmt)
+
+
+class StorageFileNotFoundError(FileNotFoundError):
+    """A ``FileNotFoundError`` whose message has the full URI and a "did you mean".
+
+    Args:
+        uri: The path or URI that does not exist (also in ``filename``).
+        hint: A sentence to append, e.g. ``" Did you mean 'a.json'?"``.
+    """
+
+    def __init__(self, uri: str, hint: str = "") -> None:
+        super().__init__(errno.ENOENT, "No such file or directory", uri)
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"No such file or directory: {self.filename!r}.{self.hint}"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.filename, self.hint))
 
 
 class MissingExtraError(ImportError):

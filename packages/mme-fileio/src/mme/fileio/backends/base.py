@@ -25,11 +25,15 @@ PathLike = Union[str, "os.PathLike[str]"]
 def check_list_args(list_dir: bool, list_file: bool, suffix: str | tuple[str, ...] | None) -> None:
     """Validate the arguments of ``list_dir_or_file`` (shared by every backend)."""
     if list_dir and suffix is not None:
-        raise TypeError("list_dir_or_file: `suffix` filters files, so it must be None when "
-                        "`list_dir` is True (pass list_dir=False)")
+        raise TypeError(
+            "list_dir_or_file: `suffix` filters files, so it must be None when "
+            "`list_dir` is True (pass list_dir=False)"
+        )
     if suffix is not None and not isinstance(suffix, (str, tuple)):
-        raise TypeError(f"list_dir_or_file: `suffix` must be a str or a tuple of str, got "
-                        f"{type(suffix).__name__}")
+        raise TypeError(
+            f"list_dir_or_file: `suffix` must be a str or a tuple of str, got "
+            f"{type(suffix).__name__}"
+        )
     if not list_dir and not list_file:
         raise ValueError("list_dir_or_file: list_dir and list_file are both False: nothing to list")
 
@@ -160,8 +164,9 @@ class BaseStorageBackend(ABC):
     def copytree_from_local(self, src: PathLike, dst: PathLike) -> str:
         """Upload the local directory ``src`` to ``dst``, which must not exist; return ``dst``."""
         if self.exists(dst):
-            raise FileExistsError(f"copytree_from_local: the destination {os.fspath(dst)!r} "
-                                  "already exists")
+            raise FileExistsError(
+                f"copytree_from_local: the destination {os.fspath(dst)!r} already exists"
+            )
         if not os.path.isdir(src):
             raise NotADirectoryError(f"copytree_from_local: {os.fspath(src)!r} is not a directory")
         for root, _dirs, files in os.walk(src):

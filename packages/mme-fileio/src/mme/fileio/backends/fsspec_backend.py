@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import posixpath
 import tempfile
@@ -14,7 +13,7 @@ import fsspec
 from fsspec.core import split_protocol, url_to_fs
 
 from mme.fileio.backends.base import BaseStorageBackend, PathLike, check_list_args
-from mme.fileio.errors import MissingExtraError, did_you_mean
+from mme.fileio.errors import MissingExtraError, StorageFileNotFoundError, did_you_mean
 
 #: fsspec protocol -> the extra of mme-fileio that installs its implementation.
 EXTRA_OF_PROTOCOL = {"s3": "s3", "s3a": "s3", "http": "http", "https": "http"}
@@ -25,10 +24,7 @@ def not_found(uri: str, candidates: list[str] | None = None) -> FileNotFoundErro
     hint = ""
     if candidates:
         hint = did_you_mean(posixpath.basename(uri.rstrip("/")), candidates)
-    err = FileNotFoundError(f"No such file or directory: {uri!r}.{hint}")
-    err.errno = errno.ENOENT
-    err.filename = uri
-    return err
+    return StorageFileNotFoundError(uri, hint)
 
 
 class FsspecBackend(BaseStorageBackend):
@@ -183,9 +179,9 @@ class FsspecBackend(BaseStorageBackend):
             if not rel:
                 continue
             is_dir = entries[name]["type"] == "directory"
-            if is_dir and list_dir:
-                yield rel
-            elif not is_dir and list_file and (suffix is None or rel.endswith(suffix)):
+            if (is_dir and list_dir) or (
+                not is_dir and list_file and (suffix is None or rel.endswith(suffix))
+            ):
                 yield rel
 
     def generate_presigned_url(
@@ -259,4 +255,3 @@ class FsspecBackend(BaseStorageBackend):
                 os.remove(tmp)
             raise
         return target
-

@@ -38,7 +38,9 @@ def _register_handler(handler: BaseFileHandler, file_formats: str | list[str]) -
         file_handlers[file_format.lower().lstrip(".")] = handler
 
 
-def register_handler(file_formats: str | list[str], **kwargs: Any) -> Callable[[HandlerT], HandlerT]:
+def register_handler(
+    file_formats: str | list[str], **kwargs: Any
+) -> Callable[[HandlerT], HandlerT]:
     """Class decorator: register a :class:`BaseFileHandler` subclass for file formats.
 
     Args:

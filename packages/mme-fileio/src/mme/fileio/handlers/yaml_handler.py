@@ -27,7 +27,7 @@ class YamlHandler(BaseFileHandler):
             return yaml.load(file, **kwargs)
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
-            reason = " ".join(p for p in (err.context, err.problem) if p) or str(err)
+            reason = ": ".join(p for p in (err.context, err.problem) if p) or str(err)
             raise FileParseError(
                 reason,
                 source=source_name(file),
