@@ -1,4 +1,4 @@
-""""Did you mean" hints for error messages."""
+""" "Did you mean" hints for error messages."""
 
 from __future__ import annotations
 

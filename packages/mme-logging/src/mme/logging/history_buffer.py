@@ -1,0 +1,418 @@
+"""HistoryBuffer: the history of one logged scalar, with windowed statistics (LOG-07..LOG-12).
+
+The values live in two preallocated numpy arrays used as a bounded ring: the
+live history is always the contiguous slice ``[start:end]``. An update writes
+one slot and moves ``end`` (and ``start`` once ``max_length`` is reached); when
+the arrays are full the live part is moved to the front or the arrays double,
+so an update is O(1) amortised at any history length, and a statistic over a
+window of ``w`` entries reads a slice of ``w`` entries, O(w).
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+
+from mme.logging._suggest import did_you_mean, known
+from mme.logging.errors import LoggingKeyError
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: Default bound of the history (the upstream default).
+DEFAULT_MAX_LENGTH = 1_000_000
+#: Accelerator tensors waiting to be read are copied to the host in one batch at most
+#: this many updates apart.
+MAX_PENDING_TENSORS = 256
+_SMALLEST_CAPACITY = 16
+
+Number = int | float
+
+
+def _torch_tensor_type() -> type | None:
+    """``torch.Tensor`` if torch is already imported, else None (never imports torch)."""
+    torch = sys.modules.get("torch")
+    return getattr(torch, "Tensor", None) if torch is not None else None
+
+
+def _is_tensor(value: object) -> bool:
+    tensor_type = _torch_tensor_type()
+    return tensor_type is not None and isinstance(value, tensor_type)
+
+
+def _to_number(value: object, what: str) -> Number:
+    """Turn a Python/numpy number or a single-element array/CPU tensor into int or float."""
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "biuf":
+        return _to_number(value.reshape(()).item(), what)
+    if _is_tensor(value):
+        tensor: Any = value
+        if tensor.numel() != 1:
+            raise ValueError(
+                f"HistoryBuffer.update: {what} must be a single value, got a tensor of "
+                f"shape {tuple(tensor.shape)}; reduce it first (e.g. .sum() or .mean())"
+            )
+        return _to_number(tensor.detach().item(), what)
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise TypeError(
+        f"HistoryBuffer.update: {what} must be a number (int, float, numpy scalar or "
+        f"single-element tensor), got {type(value).__name__} {shown}"
+    )
+
+
+def _as_history(values: Sequence[Any] | np.ndarray, what: str) -> np.ndarray:
+    """Validate a history given to the constructor; return it as int64 or float64."""
+    array = np.asarray(values)
+    if array.size == 0:
+        return np.empty(0, dtype=np.float64)
+    if array.ndim != 1:
+        raise ValueError(f"HistoryBuffer: {what} must be one-dimensional, got shape {array.shape}")
+    if array.dtype.kind == "O":
+        array = np.asarray([_to_number(v, f"{what}[{i}]") for i, v in enumerate(values)])
+    if array.dtype.kind in "biu":
+        return array.astype(np.int64)
+    if array.dtype.kind == "f":
+        return array.astype(np.float64)
+    raise TypeError(f"HistoryBuffer: {what} must hold numbers, got dtype {array.dtype}")
+
+
+class HistoryBuffer:
+    """The history of one scalar (a loss, the learning rate, ...) and its statistics.
+
+    Args:
+        log_history: Initial values, oldest first.
+        count_history: How many samples each value stands for (used by ``mean``);
+            same length as ``log_history``.
+        max_length: The most values kept; older ones are dropped first.
+
+    Values may be Python numbers, numpy scalars or single-element torch tensors.
+    Statistics return Python ``int``/``float``. A CPU tensor is read with
+    ``.item()`` at once; a tensor on an accelerator is detached and copied on its
+    device (no autograd graph is kept and the host does not wait for the device)
+    and all such pending values are brought to the host in one transfer the next
+    time the buffer is read, or every 256 updates.
+
+    Example:
+        >>> buffer = HistoryBuffer([1, 2, 3], [1, 1, 1])
+        >>> buffer.update(4)
+        >>> buffer.mean(2), buffer.max(), buffer.current()
+        (3.5, 4, 4)
+    """
+
+    _statistics_methods: ClassVar[dict[str, Callable[..., Any]]] = {}
+
+    def __init__(
+        self,
+        log_history: Sequence[Any] | np.ndarray = (),
+        count_history: Sequence[Any] | np.ndarray = (),
+        max_length: int = DEFAULT_MAX_LENGTH,
+    ) -> None:
+        if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
+            raise ValueError(
+                f"HistoryBuffer: max_length must be a positive int, got {max_length!r}"
+            )
+        logs = _as_history(log_history, "log_history")
+        counts = _as_history(count_history, "count_history")
+        if len(logs) != len(counts):
+            raise ValueError(
+                f"HistoryBuffer: log_history has {len(logs)} values but count_history has "
+                f"{len(counts)}; give one count per value"
+            )
+        logs, counts = logs[-max_length:], counts[-max_length:]
+        size = len(logs)
+        capacity = min(2 * max_length, max(_SMALLEST_CAPACITY, 2 * size))
+        self._max_length = max_length
+        self._log = np.empty(capacity, dtype=logs.dtype)
+        self._count = np.empty(capacity, dtype=counts.dtype)
+        self._log[:size] = logs
+        self._count[:size] = counts
+        self._log_is_int = logs.dtype.kind == "i"
+        self._count_is_int = counts.dtype.kind == "i"
+        self._start = 0
+        self._end = size
+        self._pending_values: list[Any] = []
+        self._pending_counts: list[Number] = []
+
+    # ------------------------------------------------------------------ update
+    def update(self, log_val: Any, count: Any = 1) -> None:
+        """Append one value.
+
+        Args:
+            log_val: The value: a Python or numpy number, or a single-element tensor.
+            count: How many samples the value stands for (positive); default 1.
+        """
+        value_type = type(log_val)
+        if (
+            (value_type is float or value_type is int)
+            and type(count) is int
+            and count > 0
+            and not self._pending_values
+        ):
+            if value_type is float and self._log_is_int:
+                self._promote_log()
+            end = self._end
+            if end == len(self._log):
+                self._make_room()
+                end = self._end
+            self._log[end] = log_val
+            self._count[end] = count
+            end += 1
+            self._end = end
+            if end - self._start > self._max_length:
+                self._start += 1
+            return
+        self._update_slow(log_val, count)
+
+    def _update_slow(self, log_val: Any, count: Any) -> None:
+        count = _to_number(count, "count")
+        if not count > 0:
+            raise ValueError(f"HistoryBuffer.update: count must be positive, got {count!r}")
+        if _is_tensor(log_val) and log_val.device.type != "cpu":
+            if log_val.numel() != 1:
+                raise ValueError(
+                    "HistoryBuffer.update: log_val must be a single value, got a tensor of "
+                    f"shape {tuple(log_val.shape)}; reduce it first (e.g. .sum() or .mean())"
+                )
+            self._pending_values.append(log_val.detach().reshape(()).clone())
+            self._pending_counts.append(count)
+            if len(self._pending_values) >= MAX_PENDING_TENSORS:
+                self._flush()
+            return
+        if self._pending_values:
+            self._flush()
+        self._append(_to_number(log_val, "log_val"), count)
+
+    def _append(self, value: Number, count: Number) -> None:
+        if self._log_is_int and isinstance(value, float):
+            self._promote_log()
+        if self._count_is_int and isinstance(count, float):
+            self._promote_count()
+        if self._end == len(self._log):
+            self._make_room()
+        self._log[self._end] = value
+        self._count[self._end] = count
+        self._end += 1
+        if self._end - self._start > self._max_length:
+            self._start += 1
+
+    def _flush(self) -> None:
+        """Bring pending accelerator tensors to the host in one transfer and append them."""
+        values, counts = self._pending_values, self._pending_counts
+        self._pending_values, self._pending_counts = [], []
+        torch: Any = sys.modules["torch"]
+        try:
+            host = torch.stack(values).cpu().tolist()
+        except (RuntimeError, TypeError):  # mixed devices or dtypes: one at a time
+            host = [v.item() for v in values]
+        for value, count in zip(host, counts, strict=True):
+            self._append(_to_number(value, "log_val"), count)
+
+    def _make_room(self) -> None:
+        """Make room for one more value: compact to the front or double the arrays."""
+        start, end, capacity = self._start, self._end, len(self._log)
+        size = end - start
+        if start > 0 and size <= capacity // 2:
+            self._log[:size] = self._log[start:end]
+            self._count[:size] = self._count[start:end]
+        else:
+            capacity = min(max(2 * capacity, _SMALLEST_CAPACITY), 2 * self._max_length)
+            log, count = self._log, self._count
+            self._log = np.empty(capacity, dtype=log.dtype)
+            self._count = np.empty(capacity, dtype=count.dtype)
+            self._log[:size] = log[start:end]
+            self._count[:size] = count[start:end]
+        self._start, self._end = 0, size
+
+    def _promote_log(self) -> None:
+        self._log = self._log.astype(np.float64)
+        self._log_is_int = False
+
+    def _promote_count(self) -> None:
+        self._count = self._count.astype(np.float64)
+        self._count_is_int = False
+
+    # ------------------------------------------------------------------ access
+    @property
+    def max_length(self) -> int:
+        """The most values kept."""
+        return self._max_length
+
+    @property
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of ``(log_history, count_history)``, oldest first."""
+        if self._pending_values:
+            self._flush()
+        return self._log[self._start : self._end].copy(), self._count[
+            self._start : self._end
+        ].copy()
+
+    @property
+    def _log_history(self) -> np.ndarray:
+        """Read-only view of the values, for custom statistics methods."""
+        if self._pending_values:
+            self._flush()
+        view = self._log[self._start : self._end]
+        view.flags.writeable = False
+        return view
+
+    @property
+    def _count_history(self) -> np.ndarray:
+        """Read-only view of the counts, for custom statistics methods."""
+        if self._pending_values:
+            self._flush()
+        view = self._count[self._start : self._end]
+        view.flags.writeable = False
+        return view
+
+    def __len__(self) -> int:
+        return self._end - self._start + len(self._pending_values)
+
+    def __repr__(self) -> str:
+        size = len(self)
+        last = f", current={self.current()!r}" if size else ""
+        return f"HistoryBuffer(len={size}, max_length={self._max_length}{last})"
+
+    # -------------------------------------------------------------- statistics
+    def _window(self, window_size: int | None, method: str) -> tuple[np.ndarray, np.ndarray]:
+        if self._pending_values:
+            self._flush()
+        if self._end == self._start:
+            raise ValueError(f"HistoryBuffer.{method}(): the buffer is empty; call update() first")
+        if window_size is None:
+            start = self._start
+        else:
+            if isinstance(window_size, bool) or not isinstance(window_size, int | np.integer):
+                raise TypeError(
+                    f"HistoryBuffer.{method}(): window_size must be a positive int or None, "
+                    f"got {type(window_size).__name__} {window_size!r}"
+                )
+            if window_size < 1:
+                raise ValueError(
+                    f"HistoryBuffer.{method}(): window_size must be positive, got {window_size}"
+                )
+            start = max(self._start, self._end - int(window_size))
+        return self._log[start : self._end], self._count[start : self._end]
+
+    def current(self) -> Number:
+        """The latest value."""
+        logs, _ = self._window(1, "current")
+        return logs[-1].item()
+
+    def mean(self, window_size: int | None = None) -> float:
+        """Sum of values over sum of counts in the last ``window_size`` entries (None: all)."""
+        logs, counts = self._window(window_size, "mean")
+        return float(logs.sum() / counts.sum())
+
+    def max(self, window_size: int | None = None) -> Number:
+        """Largest value in the last ``window_size`` entries (None: all)."""
+        logs, _ = self._window(window_size, "max")
+        return logs.max().item()
+
+    def min(self, window_size: int | None = None) -> Number:
+        """Smallest value in the last ``window_size`` entries (None: all)."""
+        logs, _ = self._window(window_size, "min")
+        return logs.min().item()
+
+    @classmethod
+    def register_statistics(cls, method: _F) -> _F:
+        """Register ``method`` (by its ``__name__``) so ``statistics(name, ...)`` can call it.
+
+        Use as a decorator on a function ``f(self, *args)``; it may read
+        ``self._log_history`` and ``self._count_history`` (numpy arrays, oldest first).
+        """
+        if not callable(method) or not hasattr(method, "__name__"):
+            raise TypeError(
+                "HistoryBuffer.register_statistics expects a function, got "
+                f"{type(method).__name__} {method!r}"
+            )
+        cls._statistics_methods[method.__name__] = method
+        return method
+
+    @classmethod
+    def statistics_names(cls) -> list[str]:
+        """The names ``statistics`` accepts, sorted."""
+        return sorted(cls._statistics_methods)
+
+    def statistics(self, method_name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the registered statistics method ``method_name`` with the given arguments.
+
+        Raises:
+            LoggingKeyError: no method of that name is registered.
+            TypeError: the arguments do not fit the method's signature.
+        """
+        method = self._statistics_methods.get(method_name)
+        if method is None:
+            raise LoggingKeyError(
+                f"HistoryBuffer has no statistics method {method_name!r} (registered: "
+                f"{known(self._statistics_methods)})"
+                f"{did_you_mean(str(method_name), self._statistics_methods)}"
+            )
+        try:
+            return method(self, *args, **kwargs)
+        except TypeError:
+            signature = inspect.signature(method)
+            try:
+                signature.bind(self, *args, **kwargs)
+            except TypeError as mismatch:
+                params = list(signature.parameters.values())[1:]
+                shown = ", ".join(
+                    p.name if p.default is p.empty else f"{p.name}={p.default!r}" for p in params
+                )
+                given = ", ".join([repr(method_name), *map(repr, args)])
+                given += "".join(f", {k}={v!r}" for k, v in kwargs.items())
+                raise TypeError(
+                    f"HistoryBuffer.statistics({given}): the arguments do not match "
+                    f"{method_name}({shown}): {mismatch}"
+                ) from None
+            raise
+
+    # ------------------------------------------------------------ persistence
+    def state_dict(self) -> dict[str, Any]:
+        """The history as plain Python lists and ints (safe for ``weights_only`` loading)."""
+        logs, counts = self.data
+        return {
+            "log_history": logs.tolist(),
+            "count_history": counts.tolist(),
+            "max_length": self._max_length,
+        }
+
+    @classmethod
+    def from_state_dict(cls, state: dict[str, Any], where: str = "HistoryBuffer") -> HistoryBuffer:
+        """Rebuild a buffer from :meth:`state_dict` output.
+
+        Args:
+            state: The dict to read.
+            where: What to call it in error messages (e.g. the MessageHub key).
+        """
+        if not isinstance(state, dict):
+            raise TypeError(
+                f"{where}: expected a dict from state_dict(), got {type(state).__name__}"
+            )
+        expected = ("log_history", "count_history", "max_length")
+        for key in state:
+            if key not in expected:
+                raise ValueError(
+                    f"{where}: unknown key {key!r} in the state dict"
+                    f"{did_you_mean(str(key), expected)}"
+                )
+        missing = [k for k in expected[:2] if k not in state]
+        if missing:
+            raise ValueError(f"{where}: the state dict lacks {', '.join(missing)}")
+        return cls(
+            state["log_history"],
+            state["count_history"],
+            state.get("max_length", DEFAULT_MAX_LENGTH),
+        )
+
+
+for _builtin in (HistoryBuffer.current, HistoryBuffer.mean, HistoryBuffer.max, HistoryBuffer.min):
+    HistoryBuffer.register_statistics(_builtin)
