@@ -1,0 +1,52 @@
+"""Importing a registry's ``locations``: the modules whose import registers its entries.
+
+A location that is not installed is not an error by itself (a registry tree spans
+several optional distributions); it is remembered and reported, with the
+``pip install`` command, when a name is looked up and not found.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+
+def distribution_for(module: str) -> str:
+    """The distribution that provides ``module``, by mme's naming rule.
+
+    ``mme.optim.optimizer`` -> ``mme-optim``; anything else -> its top-level package
+    (``mmdet.models`` -> ``mmdet``).
+    """
+    parts = module.split(".")
+    if parts[0] == "mme" and len(parts) > 1:
+        return f"mme-{parts[1]}"
+    return parts[0]
+
+
+def _package_root(module: str) -> str:
+    """The import path of the package that ``distribution_for(module)`` installs."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "mme" and len(parts) > 1 else parts[0]
+
+
+def import_location(location: str) -> str | None:
+    """Import ``location``; return ``None`` on success or why it is not available.
+
+    Only a missing ``location`` (or a missing package above it) is turned into a
+    message. Any other failure, such as a missing dependency of an installed package
+    or an error in its code, propagates unchanged: hiding it would only move the
+    problem to a confusing "not registered" error later.
+    """
+    try:
+        importlib.import_module(location)
+    except ModuleNotFoundError as error:
+        missing = error.name or ""
+        if not missing or not (location == missing or location.startswith(missing + ".")):
+            raise
+        root = _package_root(location)
+        if missing == root or root.startswith(missing + "."):
+            return (
+                f"location {location!r} is not installed "
+                f"(install it with: pip install {distribution_for(location)})"
+            )
+        return f"location {location!r} does not exist (no module named {missing!r})"
+    return None
