@@ -11,13 +11,23 @@ from addict import Dict
 from mme.config._suggest import did_you_mean
 
 
+def _items(d: Any) -> Any:
+    """The stored ``(key, value)`` pairs of a dict, bypassing subclass overrides."""
+    return dict.items(d)
+
+
+def _values(d: Any) -> Any:
+    """The stored values of a dict, bypassing subclass overrides."""
+    return dict.values(d)
+
+
 def _resolve(value: Any) -> Any:
     """Resolve lazy imports from pure-Python configs at the moment they are read."""
     resolve = getattr(value, "__mme_resolve__", None)
     return resolve() if resolve is not None else value
 
 
-class ConfigDict(Dict):  # type: ignore[misc]
+class ConfigDict(Dict):
     """A ``dict`` with attribute access; nested dicts become ``ConfigDict`` too.
 
     Unlike a plain ``addict.Dict``, reading a missing key raises ``KeyError`` /
@@ -65,7 +75,7 @@ class ConfigDict(Dict):  # type: ignore[misc]
 
     def __getattr__(self, name: str) -> Any:
         try:
-            value = dict.__getitem__(self, name)
+            value: Any = dict.__getitem__(self, name)
         except KeyError:
             if name.startswith("__") and name.endswith("__"):
                 raise AttributeError(name) from None
@@ -105,17 +115,17 @@ class ConfigDict(Dict):  # type: ignore[misc]
         """Remove ``key`` and return its value (or ``default`` when given and missing)."""
         return _resolve(dict.pop(self, key, *default))
 
-    def values(self) -> Any:  # type: ignore[override]
+    def values(self) -> Any:
         """The values, with lazy imports resolved."""
-        return [_resolve(v) for v in dict.values(self)]
+        return [_resolve(v) for v in _values(self)]
 
-    def items(self) -> Any:  # type: ignore[override]
+    def items(self) -> Any:
         """The ``(key, value)`` pairs, with lazy imports resolved."""
-        return [(k, _resolve(v)) for k, v in dict.items(self)]
+        return [(k, _resolve(v)) for k, v in _items(self)]
 
     def raw_items(self) -> Iterator[tuple[Any, Any]]:
         """The ``(key, value)`` pairs as stored (lazy imports left unresolved)."""
-        return iter(dict.items(self))
+        return iter(_items(self))
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         """Merge ``other`` into this dict: nested dicts merge recursively, rest replaces."""
@@ -136,14 +146,14 @@ class ConfigDict(Dict):  # type: ignore[misc]
 
     def __copy__(self) -> ConfigDict:
         new = type(self)()
-        for key, val in dict.items(self):
+        for key, val in _items(self):
             dict.__setitem__(new, key, val)
         return new
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ConfigDict:
         new = type(self)()
         memo[id(self)] = new
-        for key, val in dict.items(self):
+        for key, val in _items(self):
             dict.__setitem__(new, copy.deepcopy(key, memo), copy.deepcopy(val, memo))
         return new
 
@@ -152,7 +162,7 @@ class ConfigDict(Dict):  # type: ignore[misc]
         return self.__copy__()
 
     def __getstate__(self) -> dict[Any, Any]:
-        return dict(dict.items(self))
+        return dict(_items(self))
 
     def __setstate__(self, state: dict[Any, Any]) -> None:
         for key, val in state.items():

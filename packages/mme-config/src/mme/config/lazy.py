@@ -24,6 +24,8 @@ class LazyObject:
     """
 
     __slots__ = ("_attrs", "_module")
+    _module: str
+    _attrs: tuple[str, ...]
 
     def __init__(self, module: str, attrs: tuple[str, ...] = ()) -> None:
         object.__setattr__(self, "_module", module)

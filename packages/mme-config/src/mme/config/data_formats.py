@@ -1,0 +1,107 @@
+"""Reading and writing the data formats, JSON and YAML (YAML with a safe loader)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+from mme.config.errors import ConfigError
+from mme.config.lazy import LazyObject
+
+_TUPLE_TAG = "tag:yaml.org,2002:python/tuple"
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class ConfigYamlLoader(_BaseLoader):
+    """PyYAML's safe loader, plus tuples and floats written like ``1e-5``.
+
+    It constructs only plain data (no Python objects): safe for untrusted files.
+    """
+
+
+def _construct_tuple(loader: Any, node: Any) -> tuple[Any, ...]:
+    return tuple(loader.construct_sequence(node, deep=True))
+
+
+ConfigYamlLoader.add_constructor(_TUPLE_TAG, _construct_tuple)
+ConfigYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+class ConfigYamlDumper(_BaseDumper):
+    """PyYAML's safe dumper that also writes ConfigDict, tuples and imported names."""
+
+
+def _represent_dict(dumper: Any, data: dict[Any, Any]) -> Any:
+    return dumper.represent_dict(dict(dict.items(data)))
+
+
+def _represent_tuple(dumper: Any, data: tuple[Any, ...]) -> Any:
+    return dumper.represent_sequence(_TUPLE_TAG, list(data))
+
+
+def _represent_name(dumper: Any, data: Any) -> Any:
+    return dumper.represent_str(object_name(data))
+
+
+ConfigYamlDumper.add_multi_representer(dict, _represent_dict)
+ConfigYamlDumper.add_representer(tuple, _represent_tuple)
+ConfigYamlDumper.add_representer(LazyObject, _represent_name)
+ConfigYamlDumper.add_multi_representer(type, _represent_name)
+
+
+def object_name(obj: Any) -> str:
+    """``module.qualname`` of a class, function or lazy import."""
+    if isinstance(obj, LazyObject):
+        return obj.dotted_name
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if module is None or qualname is None:
+        raise TypeError(f"cannot write {obj!r} ({type(obj).__name__}) to a config file")
+    return f"{module}.{qualname}"
+
+
+def load_yaml(text: str, path: str) -> Any:
+    """Parse YAML text safely; errors give ``path:line``."""
+    try:
+        return yaml.load(text, Loader=ConfigYamlLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{line}: invalid YAML: {err.problem or err}") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: invalid YAML: {err}") from None
+
+
+def load_json(text: str, path: str) -> Any:
+    """Parse JSON text; errors give ``path:line:column``."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{path}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj, key=repr)
+    return object_name(obj)
+
+
+def dump_json(data: dict[str, Any]) -> str:
+    """One-line JSON in insertion order (tuples become lists: JSON has no tuple)."""
+    return json.dumps(data, default=_json_default, ensure_ascii=False)
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """Block-style YAML with sorted keys (where keys can be sorted)."""
+    text: str = yaml.dump(
+        data, Dumper=ConfigYamlDumper, sort_keys=True, allow_unicode=True, default_flow_style=False
+    )
+    return text

@@ -1,0 +1,217 @@
+"""Loading a config file and, recursively, the base files it inherits from."""
+
+from __future__ import annotations
+
+import os
+import os.path as osp
+from dataclasses import dataclass, field
+from typing import Any
+
+from mme.config._suggest import did_you_mean
+from mme.config.errors import ConfigError
+from mme.config.merge import inject_scope, merge_into, strip_delete
+from mme.config.packages import module_config_file, package_config_file, split_package_path
+from mme.config.python_config import execute_python_config, parse_python_config
+from mme.config.substitution import (
+    fill_base_references,
+    replace_base_references,
+    substitute_environment,
+    substitute_predefined,
+)
+
+FORMATS = {".py": "python", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+BASE_KEY = "_base_"
+
+
+@dataclass
+class SourceFile:
+    """One file read while loading a config: its path, format and substituted text."""
+
+    path: str
+    format: str
+    text: str
+
+
+@dataclass
+class LoadedConfig:
+    """The merged content of a config file and every file that went into it."""
+
+    data: dict[str, Any]
+    sources: list[SourceFile] = field(default_factory=list)
+    env_variables: dict[str, str] = field(default_factory=dict)
+
+
+def file_format(path: str) -> str:
+    """``"python"``, ``"json"`` or ``"yaml"`` from the file extension.
+
+    Raises:
+        ConfigError: The extension is not one of .py, .json, .yaml, .yml.
+    """
+    ext = osp.splitext(path)[1].lower()
+    if ext not in FORMATS:
+        raise ConfigError(
+            f"{path}: unsupported config file type {ext or '(no extension)'!r}; "
+            f"use one of {', '.join(FORMATS)}"
+        )
+    return FORMATS[ext]
+
+
+class ConfigLoader:
+    """Reads config files with the chosen substitutions and safety level.
+
+    Args:
+        use_predefined_variables: Substitute ``{{fileDirname}}`` and friends.
+        use_environment_variables: Substitute ``{{$NAME:default}}``.
+        data_only: Refuse Python configs anywhere in the inheritance chain, so that
+            loading never runs code from the files (for untrusted input).
+    """
+
+    def __init__(
+        self,
+        use_predefined_variables: bool = True,
+        use_environment_variables: bool = True,
+        data_only: bool = False,
+    ) -> None:
+        self.use_predefined = use_predefined_variables
+        self.use_environment = use_environment_variables
+        self.data_only = data_only
+        self.result = LoadedConfig(data={})
+
+    def load_file(self, filename: str) -> LoadedConfig:
+        """Load ``filename`` (a path or ``pkg::path``) with all its bases."""
+        scope = None
+        if split_package_path(filename):
+            path, scope = package_config_file(filename, filename)
+        else:
+            path = filename
+            if not osp.isfile(path):
+                folder = osp.dirname(path) or "."
+                siblings = os.listdir(folder) if osp.isdir(folder) else []
+                raise ConfigError(
+                    f"config file {filename!r} not found."
+                    f"{did_you_mean(osp.basename(path), siblings)}"
+                )
+        data = self._load(path, (), scope)
+        self.result.data = data
+        return self.result
+
+    def load_text(self, text: str, fmt: str, path: str) -> LoadedConfig:
+        """Load config text in format ``fmt``; ``path`` names it and anchors its bases."""
+        self.result.data = self._load_text(text, fmt, path, ())
+        return self.result
+
+    def _read(self, path: str) -> str:
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read()
+        except OSError as err:
+            raise ConfigError(f"cannot read config file {path!r}: {err.strerror}") from None
+
+    def _load(self, path: str, stack: tuple[str, ...], scope: str | None) -> dict[str, Any]:
+        fmt = file_format(path)
+        real = osp.realpath(path)
+        if real in stack:
+            chain = " -> ".join([*stack[stack.index(real) :], real])
+            raise ConfigError(f"{path}: circular _base_ inheritance: {chain}")
+        data = self._load_text(self._read(path), fmt, path, (*stack, real))
+        return inject_scope(data, scope) if scope else data
+
+    def _load_text(self, text: str, fmt: str, path: str, stack: tuple[str, ...]) -> dict[str, Any]:
+        if self.data_only and fmt == "python":
+            raise ConfigError(
+                f"{path}: Python configs run code and are refused with data_only=True; "
+                "use a .json or .yaml config"
+            )
+        if self.use_predefined:
+            text = substitute_predefined(text, path)
+        if self.use_environment:
+            text = substitute_environment(text, path, self.result.env_variables)
+        text, refs = replace_base_references(text)
+        source = SourceFile(path, fmt, text)
+        if fmt == "python":
+            data = self._load_python(text, path, stack, refs)
+        else:
+            data = self._load_data(text, fmt, path, stack, refs)
+        self.result.sources.append(source)
+        return data
+
+    def _load_data(
+        self, text: str, fmt: str, path: str, stack: tuple[str, ...], refs: list[str]
+    ) -> dict[str, Any]:
+        from mme.config.data_formats import load_json, load_yaml
+
+        data = load_json(text, path) if fmt == "json" else load_yaml(text, path)
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(
+                f"{path}: a config file must hold a mapping of keys to values, "
+                f"not a {type(data).__name__}"
+            )
+        bases = data.pop(BASE_KEY, [])
+        if isinstance(bases, str):
+            bases = [bases]
+        if not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
+            raise ConfigError(f"{path}: _base_ must be a file name or a list of file names")
+        base = self._load_bases(bases, path, stack)
+        data = fill_base_references(data, refs, base, path)
+        return merge_into(data, base) if bases else strip_delete(data)
+
+    def _load_python(
+        self, text: str, path: str, stack: tuple[str, ...], refs: list[str]
+    ) -> dict[str, Any]:
+        source = parse_python_config(text, path)
+        base = self._load_bases(source.bases, path, stack)
+        names: dict[str, Any] = {}
+        for imp in source.base_imports:
+            base_path = module_config_file(imp.module, imp.level, path)
+            content = self._load(base_path, stack, None)
+            if imp.names == [("*", "*")]:
+                names.update(content)
+                continue
+            for name, bound in imp.names:
+                if name not in content:
+                    raise ConfigError(
+                        f"{path}:{imp.lineno}: base config {base_path} defines no {name!r}."
+                        f"{did_you_mean(name, content)}"
+                    )
+                names[bound] = content[name]
+        from mme.config.config_dict import ConfigDict
+
+        names = {k: ConfigDict._hook(v) for k, v in names.items()}
+        data = execute_python_config(source, base, names)
+        data = fill_base_references(data, refs, base, path)
+        if source.base_imports:
+            return strip_delete(data)
+        return merge_into(data, base) if source.bases else strip_delete(data)
+
+    def _load_bases(self, bases: list[str], path: str, stack: tuple[str, ...]) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        origin: dict[str, str] = {}
+        folder = osp.dirname(path)
+        for name in bases:
+            scope = None
+            if split_package_path(name):
+                base_path, scope = package_config_file(name, path)
+            else:
+                base_path = osp.join(folder, osp.expanduser(name))
+                if not osp.isfile(base_path):
+                    look = osp.dirname(base_path) or "."
+                    siblings = os.listdir(look) if osp.isdir(look) else []
+                    raise ConfigError(
+                        f"{path}: _base_ file {name!r} not found (looked for {base_path})."
+                        f"{did_you_mean(osp.basename(name), siblings)}"
+                    )
+            content = self._load(base_path, stack, scope)
+            for key in content:
+                if key in origin:
+                    raise ConfigError(
+                        f"{path}: key {key!r} is defined in two _base_ files, {origin[key]!r} "
+                        f"and {name!r}; define it in one base only, or set it in "
+                        f"{osp.basename(path)!r} itself"
+                    )
+                origin[key] = name
+            merged.update(content)
+        return merged
+
+
