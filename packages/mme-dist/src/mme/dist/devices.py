@@ -77,7 +77,7 @@ def cast_data_device(data: T, device: torch.device | str, out: T | None = None) 
     Returns:
         ``out`` when given, otherwise a new structure of the same type on ``device``.
     """
-    return _cast(data, torch.device(device), out, "data")  # type: ignore[no-any-return]
+    return _cast(data, torch.device(device), out, "data")
 
 
 def _cast(data: Any, device: torch.device, out: Any, where: str) -> Any:
