@@ -53,6 +53,10 @@ def load(
         >>> with open("config.yaml") as f:
         ...     data = load(f, file_format="yaml")
     """
+    if not isinstance(file, (str, os.PathLike)) and not hasattr(file, "read"):
+        raise TypeError(
+            f"load: file must be a path, a URI or a file object, got {type(file).__name__}"
+        )
     fmt = _format_of(file, file_format, "load")
     if isinstance(file, (str, os.PathLike)):
         handler = get_handler(fmt, os.fspath(file))
@@ -109,6 +113,10 @@ def dump(
                 f"(one of {', '.join(sorted(file_handlers))})"
             )
         return get_handler(file_format).dump_to_str(obj, **kwargs)
+    if not isinstance(file, (str, os.PathLike)) and not hasattr(file, "write"):
+        raise TypeError(
+            f"dump: file must be a path, a URI, a file object or None, got {type(file).__name__}"
+        )
     fmt = _format_of(file, file_format, "dump")
     if isinstance(file, (str, os.PathLike)):
         handler = get_handler(fmt, os.fspath(file))
@@ -122,9 +130,5 @@ def dump(
                 handler.dump_to_fileobj(obj, cast(IO[Any], data), **kwargs)
                 backend.put(data.getvalue(), file)
         return None
-    if hasattr(file, "write"):
-        get_handler(fmt).dump_to_fileobj(obj, file, **kwargs)
-        return None
-    raise TypeError(
-        f"dump: file must be a path, a URI, a file object or None, got {type(file).__name__}"
-    )
+    get_handler(fmt).dump_to_fileobj(obj, file, **kwargs)
+    return None
