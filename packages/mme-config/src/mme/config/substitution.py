@@ -86,9 +86,12 @@ def substitute_environment(text: str, path: str, used: dict[str, str]) -> str:
 def replace_base_references(text: str) -> tuple[str, list[str]]:
     """Replace each ``{{_base_.key}}`` with a quoted placeholder string.
 
+    A reference that is a whole value becomes the string ``"_mme_base_ref_<n>_"``
+    (valid Python, JSON and YAML); one inside a string becomes the bare placeholder,
+    later replaced by the value's text.
+
     Returns:
-        The new text and the referenced keys; the n-th key's placeholder is
-        ``'_mme_base_ref_<n>_'``.
+        The new text and the referenced keys, in placeholder order.
     """
     keys: list[str] = []
     if "_base_" not in text:
@@ -96,7 +99,14 @@ def replace_base_references(text: str) -> tuple[str, list[str]]:
 
     def replace(match: re.Match[str]) -> str:
         keys.append(match.group("key"))
-        return f"'_mme_base_ref_{len(keys) - 1}_'"
+        placeholder = f"_mme_base_ref_{len(keys) - 1}_"
+        if match.group("q"):
+            return f'"{placeholder}"'
+        before = text[: match.start()].rstrip(" \t")
+        yaml_item = before.endswith("-") and before.splitlines()[-1].strip() == "-"
+        if not before or before[-1] in ":=[(,{\n" or yaml_item:
+            return f'"{placeholder}"'  # a value of its own
+        return placeholder  # inside a string: the value is pasted as text
 
     return _BASE_REF.sub(replace, text), keys
 

@@ -1,0 +1,40 @@
+"""Shared fixtures for the mme.config tests."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def tutorial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the tutorial's config files; the working directory is set to it."""
+    target = tmp_path / "tutorial"
+    shutil.copytree(FIXTURES / "tutorial", target)
+    monkeypatch.chdir(target)
+    return target
+
+
+@pytest.fixture
+def formats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the JSON/YAML fixtures; the working directory is set to it."""
+    target = tmp_path / "formats"
+    shutil.copytree(FIXTURES / "formats", target)
+    monkeypatch.chdir(target)
+    return target
+
+
+@pytest.fixture
+def clean_import_state():
+    """Restore sys.path and sys.modules after a test that installs fake modules."""
+    path = list(sys.path)
+    modules = set(sys.modules)
+    yield
+    sys.path[:] = path
+    for name in set(sys.modules) - modules:
+        del sys.modules[name]
