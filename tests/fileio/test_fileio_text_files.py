@@ -33,7 +33,13 @@ def test_list_from_file_golden_outputs(a_txt: str) -> None:
     assert list_from_file(a_txt) == ["a", "b", "c", "d", "e"]
     assert list_from_file(a_txt, offset=2) == ["c", "d", "e"]
     assert list_from_file(a_txt, max_num=2) == ["a", "b"]
-    assert list_from_file(a_txt, prefix="/mnt/") == ["/mnt/a", "/mnt/b", "/mnt/c", "/mnt/d", "/mnt/e"]
+    assert list_from_file(a_txt, prefix="/mnt/") == [
+        "/mnt/a",
+        "/mnt/b",
+        "/mnt/c",
+        "/mnt/d",
+        "/mnt/e",
+    ]
 
 
 @pytest.mark.spec("FIO-05")

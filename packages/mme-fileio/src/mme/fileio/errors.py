@@ -7,19 +7,21 @@ import errno
 from collections.abc import Iterable
 
 
-def did_you_mean(name: str, candidates: Iterable[object], n: int = 3) -> str:
+def did_you_mean(name: str, candidates: Iterable[object], n: int = 3, cutoff: float = 0.6) -> str:
     """Return ``" Did you mean 'a' or 'b'?"`` for the closest candidates, or ``""``.
 
     Args:
         name: What the user wrote.
         candidates: What exists at that place.
         n: At most this many suggestions.
+        cutoff: How similar (0 to 1) a candidate must be; short names need a lower one.
     """
     names = [str(c) for c in candidates]
-    close = difflib.get_close_matches(str(name), names, n=n, cutoff=0.6)
+    close = difflib.get_close_matches(str(name), names, n=n, cutoff=cutoff)
     if not close:
         lowered = {c.lower(): c for c in names}
-        close = [lowered[m] for m in difflib.get_close_matches(str(name).lower(), lowered, n=n)]
+        lowered_matches = difflib.get_close_matches(str(name).lower(), lowered, n=n, cutoff=cutoff)
+        close = [lowered[m] for m in lowered_matches]
     if not close:
         return ""
     return " Did you mean " + " or ".join(repr(c) for c in close) + "?"

@@ -23,7 +23,8 @@ def not_found(uri: str, candidates: list[str] | None = None) -> FileNotFoundErro
     """A ``FileNotFoundError`` that names the full URI, with a suggestion when one is close."""
     hint = ""
     if candidates:
-        hint = did_you_mean(posixpath.basename(uri.rstrip("/")), candidates)
+        inner = uri.split("::", 1)[0]  # chained URLs: the path inside the archive
+        hint = did_you_mean(posixpath.basename(inner.rstrip("/")), candidates)
     return StorageFileNotFoundError(uri, hint)
 
 
@@ -58,7 +59,7 @@ class FsspecBackend(BaseStorageBackend):
             if protocol and protocol not in fsspec.available_protocols():
                 raise ValueError(
                     f"Unknown storage protocol {protocol!r} in {uri!r}."
-                    f"{did_you_mean(protocol, fsspec.available_protocols())}"
+                    f"{did_you_mean(protocol, fsspec.available_protocols(), cutoff=0.5)}"
                 ) from err
             raise
 

@@ -7,9 +7,11 @@ import os
 import shutil
 from collections.abc import Iterator
 
-from mme.fileio.atomic import atomic_write
+from mme.fileio.atomic import atomic_open, atomic_write
 from mme.fileio.backends.base import BaseStorageBackend, PathLike, check_list_args
 from mme.fileio.backends.fsspec_backend import not_found
+
+_COPY_BUFFER = 1024 * 1024
 
 
 def local_path(filepath: PathLike) -> str:
@@ -127,13 +129,22 @@ class LocalBackend(BaseStorageBackend):
 
     # -- copying ------------------------------------------------------------------------
     def copyfile(self, src: PathLike, dst: PathLike) -> str:
-        """Copy ``src`` to ``dst`` (into it if it is a directory); return the target."""
+        """Copy ``src`` to ``dst`` (into it if it is a directory); return the target.
+
+        The copy is atomic and missing parent folders of ``dst`` are created.
+        """
         source = local_path(src)
         if not os.path.isfile(source):
             if os.path.isdir(source):
                 raise IsADirectoryError(f"copyfile: {source!r} is a directory; use copytree")
             raise not_found(source, _siblings(source))
-        return str(shutil.copy(source, local_path(dst)))
+        target = local_path(dst)
+        if os.path.isdir(target):
+            target = os.path.join(target, os.path.basename(source))
+        with open(source, "rb") as src_file, atomic_open(target, "wb") as dst_file:
+            shutil.copyfileobj(src_file, dst_file, _COPY_BUFFER)
+        shutil.copymode(source, target)
+        return target
 
     def copytree(self, src: PathLike, dst: PathLike) -> str:
         """Copy the directory ``src`` to ``dst``, which must not exist; return ``dst``."""

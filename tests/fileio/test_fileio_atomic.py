@@ -1,0 +1,148 @@
+"""Atomic local writes: a write that fails half way leaves the previous file intact (FIO-02)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from mme import fileio
+from mme.fileio import BaseFileHandler, atomic_open, dump, file_handlers, load, register_handler
+
+pytestmark = pytest.mark.spec("FIO-02")
+
+
+class HalfWayCrash(RuntimeError):
+    pass
+
+
+@pytest.fixture
+def crashing_format() -> Iterator[str]:
+    """A handler whose dump writes half of its output, then fails."""
+    saved = dict(file_handlers)
+
+    @register_handler("crash")
+    class CrashingHandler(BaseFileHandler):
+        def load_from_fileobj(self, file: IO[Any], **kwargs: Any) -> Any:
+            return file.read()
+
+        def dump_to_fileobj(self, obj: Any, file: IO[Any], **kwargs: Any) -> None:
+            text = str(obj)
+            file.write(text[: len(text) // 2])
+            raise HalfWayCrash("disk on fire")
+
+        def dump_to_str(self, obj: Any, **kwargs: Any) -> str:
+            return str(obj)
+
+    yield "crash"
+    file_handlers.clear()
+    file_handlers.update(saved)
+
+
+def _leftovers(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_a_dump_that_fails_half_way_keeps_the_previous_file(
+    tmp_path: Path, crashing_format: str
+) -> None:
+    path = tmp_path / "state.crash"
+    path.write_text("previous content")
+    with pytest.raises(HalfWayCrash):
+        dump("new content " * 1000, path)
+    assert path.read_text() == "previous content"
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_handler_writing_to_a_path_directly_is_atomic_too(
+    tmp_path: Path, crashing_format: str
+) -> None:
+    path = tmp_path / "direct.crash"
+    path.write_text("previous")
+    with pytest.raises(HalfWayCrash):
+        file_handlers["crash"].dump_to_path("x" * 100, str(path))
+    assert path.read_text() == "previous"
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_failing_replace_keeps_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ckpt.pkl"
+    dump({"epoch": 1}, path)
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("power cut")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="power cut"):
+        dump({"epoch": 2}, path)
+    monkeypatch.undo()
+    assert load(path) == {"epoch": 1}
+    assert _leftovers(tmp_path) == []
+
+
+def test_the_data_is_fsynced_before_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync")
+        real_fsync(fd)
+
+    def replace(src: str, dst: str) -> None:
+        events.append("replace")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    fileio.put_text("data", tmp_path / "a.txt")
+    fileio.put(b"data", tmp_path / "a.bin")
+    dump([1], tmp_path / "a.json")
+    assert events == ["fsync", "replace"] * 3
+
+
+def test_a_failing_write_of_put_keeps_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "a.bin"
+    path.write_bytes(b"old")
+
+    def fsync(fd: int) -> None:
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(OSError, match="no space"):
+        fileio.put(b"new", path)
+    assert path.read_bytes() == b"old"
+    assert _leftovers(tmp_path) == []
+
+
+def test_writes_create_parent_folders_and_keep_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "x.json"
+    dump({"a": 1}, path)
+    assert load(path) == {"a": 1}
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    path.chmod(0o600)
+    dump({"a": 2}, path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_atomic_open_refuses_append_and_read_modes(tmp_path: Path) -> None:
+    for mode in ("a", "r+", "w+", "x"):
+        with (
+            pytest.raises(ValueError, match="mode must be 'w' or 'wb'"),
+            atomic_open(tmp_path / "f", mode),
+        ):
+            pass
+    with atomic_open(tmp_path / "t.txt", "w", encoding="utf-8") as f:
+        f.write("ok")
+    assert (tmp_path / "t.txt").read_text() == "ok"
