@@ -43,6 +43,11 @@ def _is_tensor(value: object) -> bool:
     return tensor_type is not None and isinstance(value, tensor_type)
 
 
+def _on_accelerator(tensor: Any) -> bool:
+    """Whether reading ``tensor`` on the host would wait for a device (it is not on the CPU)."""
+    return tensor.device.type != "cpu"
+
+
 def _to_number(value: object, what: str) -> Number:
     """Turn a Python/numpy number or a single-element array/CPU tensor into int or float."""
     if isinstance(value, bool | np.bool_):
@@ -176,7 +181,7 @@ class HistoryBuffer:
         count = _to_number(count, "count")
         if not count > 0:
             raise ValueError(f"HistoryBuffer.update: count must be positive, got {count!r}")
-        if _is_tensor(log_val) and log_val.device.type != "cpu":
+        if _is_tensor(log_val) and _on_accelerator(log_val):
             if log_val.numel() != 1:
                 raise ValueError(
                     "HistoryBuffer.update: log_val must be a single value, got a tensor of "

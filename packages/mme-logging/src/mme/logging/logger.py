@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from mme.logging._suggest import did_you_mean, known
 from mme.logging.console import ConsoleHandler, MMFormatter
@@ -87,7 +87,7 @@ class _ForwardToCurrentLogger(logging.Handler):
     """Handler on the ``mme`` logger that passes records to the current MMLogger's handlers."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        logger = MMLogger._current_or_none()
+        logger = MMLogger._forward_target
         if logger is None or record.levelno < logger.getEffectiveLevel():
             return
         for handler in logger.handlers:
@@ -124,6 +124,9 @@ class MMLogger(logging.Logger, ManagerMixin):
         >>> logger.info('this is a test')  # doctest: +SKIP
         04/15 14:01:11 - doc-logger - INFO - this is a test
     """
+
+    #: The latest MMLogger built (of any subclass): it receives the ``mme.*`` records.
+    _forward_target: ClassVar[MMLogger | None] = None
 
     def __init__(
         self,
@@ -166,6 +169,7 @@ class MMLogger(logging.Logger, ManagerMixin):
                 self.addHandler(file_handler)
                 self.log_file = path
         _forwarding_handler()
+        MMLogger._forward_target = self
         logging.getLogger(ROOT_NAME).setLevel(level)
 
     @classmethod
@@ -176,16 +180,11 @@ class MMLogger(logging.Logger, ManagerMixin):
                 return cls.get_instance(ROOT_NAME)
             return super().get_current_instance()
 
-    @classmethod
-    def _current_or_none(cls) -> MMLogger | None:
-        with cls._instances_lock:
-            return next(reversed(cls._instances.values())) if cls._instances else None
-
     def setLevel(self, level: int | str) -> None:
         """Set the level; for the current logger also the level of the ``mme`` hierarchy."""
         number = parse_level(level)
         super().setLevel(number)
-        if MMLogger._current_or_none() is self:
+        if MMLogger._forward_target is self:
             logging.getLogger(ROOT_NAME).setLevel(number)
 
     def close(self) -> None:

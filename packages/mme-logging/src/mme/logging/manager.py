@@ -49,8 +49,8 @@ class ManagerMixin:
         )
         if not accepts_name:
             raise TypeError(
-                f"{cls.__qualname__}.__init__ must accept a 'name' argument: ManagerMixin "
-                f"builds instances with {cls.__qualname__}(name=..., **kwargs)"
+                f"{cls.__name__}.__init__ must accept a 'name' argument: ManagerMixin "
+                f"builds instances with {cls.__name__}(name=..., **kwargs)"
             )
         cls._instances = {}
         cls._instances_lock = threading.RLock()
@@ -58,7 +58,7 @@ class ManagerMixin:
     def __init__(self, name: str = "", **kwargs: Any) -> None:
         if not isinstance(name, str):
             raise TypeError(
-                f"{type(self).__qualname__} instance name must be a str, got "
+                f"{type(self).__name__} instance name must be a str, got "
                 f"{type(name).__name__} {name!r}"
             )
         self._instance_name = name
@@ -82,7 +82,7 @@ class ManagerMixin:
         """
         if not isinstance(name, str):
             raise TypeError(
-                f"{cls.__qualname__}.get_instance: the instance name must be a str, got "
+                f"{cls.__name__}.get_instance: the instance name must be a str, got "
                 f"{type(name).__name__} {name!r}"
             )
         with cls._instances_lock:
@@ -95,9 +95,9 @@ class ManagerMixin:
         if kwargs:
             args = ", ".join(sorted(kwargs))
             raise ValueError(
-                f"{cls.__qualname__} instance {name!r} already exists, so get_instance({name!r}) "
+                f"{cls.__name__} instance {name!r} already exists, so get_instance({name!r}) "
                 f"cannot accept construction arguments (got: {args}). Call "
-                f"{cls.__qualname__}.get_instance({name!r}) without them to reuse it, or "
+                f"{cls.__name__}.get_instance({name!r}) without them to reuse it, or "
                 "choose a new name."
             )
         return existing
@@ -113,8 +113,8 @@ class ManagerMixin:
             if cls._instances:
                 return next(reversed(cls._instances.values()))
         raise RuntimeError(
-            f"No {cls.__qualname__} instance has been built yet; call "
-            f"{cls.__qualname__}.get_instance(name) first"
+            f"No {cls.__name__} instance has been built yet; call "
+            f"{cls.__name__}.get_instance(name) first"
         )
 
     @classmethod
