@@ -16,8 +16,9 @@ import zipfile
 from email.parser import Parser
 from pathlib import Path
 
-from architecture import DEPENDS, DISTRIBUTIONS, META, TORCH_FREE
 from packaging.requirements import Requirement
+
+from architecture import DEPENDS, DISTRIBUTIONS, META, TORCH_FREE
 
 
 def expected_mme_requirements(dist: str) -> set[str]:

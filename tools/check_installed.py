@@ -54,7 +54,9 @@ def main() -> int:
             raise SystemExit(f"{name} was imported from the source tree ({origin}), not the wheel")
     if args.no_torch and "torch" in sys.modules:
         raise SystemExit(f"importing {args.dist} imported torch")
-    print(f"{args.dist} {metadata.version(args.dist)}: imported {len(modules)} modules from the wheel")
+    print(
+        f"{args.dist} {metadata.version(args.dist)}: imported {len(modules)} modules from the wheel"
+    )
     return 0
 
 

@@ -88,7 +88,9 @@ def test_subcommand_modules_are_imported_only_when_called() -> None:
         "assert not any(m.endswith('.cli') and m != 'mme.cli' for m in sys.modules), "
         "sorted(m for m in sys.modules if m.startswith('mme'))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -123,8 +123,9 @@ def copy_sources(target: Path) -> Path:
     """Merge every package's src/mme into target/src/mme (no __init__.py at the top)."""
     src = target / "src"
     for package in (ROOT / "packages").iterdir():
-        shutil.copytree(package / "src", src, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
-            "__pycache__"))
+        shutil.copytree(
+            package / "src", src, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+        )
     shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
     return src
 

@@ -1,4 +1,3 @@
-"""Model complexity analysis: FLOPs, activations and parameter counts.
-"""
+"""Model complexity analysis: FLOPs, activations and parameter counts."""
 
 __version__ = "0.1.0"

@@ -1,4 +1,3 @@
-"""Datasets, dataset wrappers, samplers, transforms and collate functions.
-"""
+"""Datasets, dataset wrappers, samplers, transforms and collate functions."""
 
 __version__ = "0.1.0"

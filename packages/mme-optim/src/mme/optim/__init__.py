@@ -1,4 +1,3 @@
-"""Optimizer wrappers, optimizer wrapper constructors and parameter schedulers.
-"""
+"""Optimizer wrappers, optimizer wrapper constructors and parameter schedulers."""
 
 __version__ = "0.1.0"

@@ -1,4 +1,3 @@
-"""The Runner: training loops, hooks, models, evaluators, checkpoints, visualization.
-"""
+"""The Runner: training loops, hooks, models, evaluators, checkpoints, visualization."""
 
 __version__ = "0.1.0"

@@ -50,7 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         names = [c.name for c in COMMANDS]
         close = difflib.get_close_matches(options.command, names, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
-        parser.exit(2, f"mme: unknown command '{options.command}'.{hint} Commands: {', '.join(names)}\n")
+        parser.exit(
+            2, f"mme: unknown command '{options.command}'.{hint} Commands: {', '.join(names)}\n"
+        )
     try:
         module = load(command)
     except CommandUnavailable as error:
