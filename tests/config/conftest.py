@@ -30,11 +30,18 @@ def formats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def clean_import_state():
-    """Restore sys.path and sys.modules after a test that installs fake modules."""
+def clean_import_state(tmp_path_factory: pytest.TempPathFactory):
+    """Restore sys.path and drop modules imported from temp dirs after a test.
+
+    Only modules loaded from the test's temporary directories are removed: library
+    modules first imported during the test (yaml's C extension, for one) stay.
+    """
     path = list(sys.path)
     modules = set(sys.modules)
+    root = str(tmp_path_factory.getbasetemp())
     yield
     sys.path[:] = path
     for name in set(sys.modules) - modules:
-        del sys.modules[name]
+        origin = getattr(sys.modules[name], "__file__", None) or ""
+        if origin.startswith(root):
+            del sys.modules[name]

@@ -9,7 +9,7 @@ from typing import Any
 
 from mme.config._suggest import did_you_mean
 from mme.config.errors import ConfigError, ConfigKeyError
-from mme.config.merge import merge_into, strip_delete
+from mme.config.merge import merge_into
 
 _CLOSING = {"[": "]", "(": ")"}
 
@@ -171,11 +171,7 @@ def apply_overrides(
                 if not last:
                     dict.__setitem__(node, part, ConfigDict())
             if last:
-                mine = dict.get(node, part)
-                if isinstance(value, dict) and isinstance(mine, dict):
-                    merge_into(ConfigDict._hook(copy.deepcopy(value)), mine)
-                else:
-                    node[part] = strip_delete(ConfigDict._hook(copy.deepcopy(value)))
+                merge_into({part: ConfigDict._hook(copy.deepcopy(value))}, node)
             else:
                 node = dict.__getitem__(node, part)
         done.append(tuple(parts))
