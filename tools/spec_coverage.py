@@ -15,6 +15,8 @@ import re
 import sys
 from pathlib import Path
 
+from architecture import DISTRIBUTIONS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 #: ID prefix -> distribution. ARCHITECTURE.md places ManagerMixin in mme-logging.
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     all_ids = list(dict.fromkeys(FEATURE_ID.findall(path.read_text(encoding="utf-8"))))
     covered = set(json.loads(args.report.read_text()))
     unknown = sorted(covered - set(all_ids))
-    per_dist: dict[str, list[str]] = {}
+    per_dist: dict[str, list[str]] = {d: [] for d in DISTRIBUTIONS if d != "mme"}
     for feature_id in all_ids:
         per_dist.setdefault(owner(feature_id), []).append(feature_id)
     total = 0

@@ -99,3 +99,16 @@ def test_mme_is_a_namespace_package() -> None:
 
     assert getattr(mme, "__file__", None) is None
     assert len(list(mme.__path__)) >= 1
+
+
+def test_registry_subcommand_lists_the_root_registries() -> None:
+    result = run_mme("registry", "list")
+    assert result.returncode == 0, result.stderr
+    for name in ("MODELS", "OPTIMIZERS", "HOOKS", "DATASETS", "FUNCTIONS"):
+        assert name in result.stdout
+
+
+def test_registry_subcommand_rejects_an_unknown_registry_with_a_suggestion() -> None:
+    result = run_mme("registry", "list", "OPTIMIZRES")
+    assert result.returncode == 2
+    assert "OPTIMIZERS" in result.stderr
