@@ -1,7 +1,6 @@
 """Building objects from configs (REG-04, REG-05, REG-06) and the errors of a build."""
 
 # The configs are written dict(type=...), as in the specification and users' configs.
-# ruff: noqa: C408
 
 from __future__ import annotations
 

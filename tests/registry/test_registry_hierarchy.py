@@ -1,7 +1,6 @@
 """Registry trees: parents, siblings, scope prefixes and ``_scope_`` (REG-09...REG-12, REG-14)."""
 
 # The configs are written dict(type=...), as in the specification and users' configs.
-# ruff: noqa: C408
 
 from __future__ import annotations
 

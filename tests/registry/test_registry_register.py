@@ -1,7 +1,6 @@
 """Creating registries and registering classes and functions (REG-01, REG-02, REG-03, REG-06)."""
 
 # The configs are written dict(type=...), as in the specification and users' configs.
-# ruff: noqa: C408
 
 from __future__ import annotations
 
