@@ -49,7 +49,7 @@ def render_table(
             if use_rich:
                 raise
         else:
-            table = Table(title=title, caption=caption, title_justify="left")
+            table = Table()
             for header in headers:
                 table.add_column(header, overflow="fold")
             for row in rows:
@@ -58,7 +58,8 @@ def render_table(
             width = shutil.get_terminal_size((120, 24)).columns
             console = Console(file=buffer, width=width, color_system=None, highlight=False)
             console.print(table)
-            return buffer.getvalue().rstrip("\n")
+            drawn = [line.rstrip() for line in buffer.getvalue().splitlines()]
+            return "\n".join([title, *drawn, *([caption] if caption else [])])
     return _plain_table(title, headers, rows, caption)
 
 
