@@ -142,7 +142,7 @@ class ConfigDict(Dict):
 
     def to_dict(self) -> dict[Any, Any]:
         """A deep copy made of plain ``dict``, ``list`` and ``tuple``."""
-        return _to_plain(self)
+        return to_plain(self)
 
     def __copy__(self) -> ConfigDict:
         new = type(self)()
@@ -178,11 +178,12 @@ class ConfigDict(Dict):
         return [*super().__dir__(), *(k for k in self if isinstance(k, str))]
 
 
-def _to_plain(value: Any) -> Any:
+def to_plain(value: Any) -> Any:
+    """A deep copy of ``value`` made of plain dicts, lists and tuples (lazy values kept)."""
     if isinstance(value, dict):
-        return {k: _to_plain(v) for k, v in dict.items(value)}
+        return {k: to_plain(v) for k, v in dict.items(value)}
     if type(value) is list:
-        return [_to_plain(v) for v in value]
+        return [to_plain(v) for v in value]
     if type(value) is tuple:
-        return tuple(_to_plain(v) for v in value)
+        return tuple(to_plain(v) for v in value)
     return value

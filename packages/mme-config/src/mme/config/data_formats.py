@@ -28,10 +28,9 @@ def _construct_tuple(loader: Any, node: Any) -> tuple[Any, ...]:
 
 
 ConfigYamlLoader.add_constructor(_TUPLE_TAG, _construct_tuple)
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
 ConfigYamlLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
+    "tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789")
 )
 
 
@@ -51,6 +50,10 @@ def _represent_name(dumper: Any, data: Any) -> Any:
     return dumper.represent_str(object_name(data))
 
 
+# The dumper must quote the strings that the loader would read as floats.
+ConfigYamlDumper.add_implicit_resolver(
+    "tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789")
+)
 ConfigYamlDumper.add_multi_representer(dict, _represent_dict)
 ConfigYamlDumper.add_representer(tuple, _represent_tuple)
 ConfigYamlDumper.add_representer(LazyObject, _represent_name)
@@ -96,7 +99,9 @@ def _json_default(obj: Any) -> Any:
 
 def dump_json(data: dict[str, Any]) -> str:
     """One-line JSON in insertion order (tuples become lists: JSON has no tuple)."""
-    return json.dumps(data, default=_json_default, ensure_ascii=False)
+    from mme.config.config_dict import to_plain
+
+    return json.dumps(to_plain(data), default=_json_default, ensure_ascii=False)
 
 
 def dump_yaml(data: dict[str, Any]) -> str:

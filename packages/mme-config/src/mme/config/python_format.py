@@ -22,9 +22,10 @@ _SCALARS = (str, int, float, bool, type(None), bytes, complex)
 
 
 class _Imports:
-    """The import statements needed by the names written so far."""
+    """The import statements needed by the names written so far, and writing options."""
 
     def __init__(self) -> None:
+        self.dict_calls = True
         self.bound: dict[str, tuple[str, str]] = {}  # local name -> (module, attribute)
 
     def name_for(self, module: str, attr: str) -> str:
@@ -62,7 +63,7 @@ def _scalar(value: Any, where: str) -> str:
         if math.isnan(value):
             return "float('nan')"
         if math.isinf(value):
-            return "float('inf')" if value > 0 else "float('-inf')"
+            return "1e999" if value > 0 else "-1e999"  # literals: immune to shadowed names
     return repr(value)
 
 
@@ -89,7 +90,7 @@ def _flat(value: Any, imports: _Imports, where: str) -> str:
         return _scalar(value, where)
     if isinstance(value, dict):
         items = list(dict.items(value))
-        if items and all(_is_identifier(k) for k, _ in items):
+        if items and imports.dict_calls and all(_is_identifier(k) for k, _ in items):
             inner = ", ".join(f"{k}={_flat(v, imports, f'{where}.{k}')}" for k, v in items)
             return f"dict({inner})"
         inner = ", ".join(
@@ -118,7 +119,7 @@ def _format(value: Any, indent: int, used: int, imports: _Imports, where: str) -
     lines: list[str] = []
     if isinstance(value, dict):
         items = list(dict.items(value))
-        as_call = all(_is_identifier(k) for k, _ in items)
+        as_call = imports.dict_calls and all(_is_identifier(k) for k, _ in items)
         for k, v in items:
             head = f"{k}=" if as_call else f"{_flat(k, imports, where)}: "
             body = _format(v, indent + 4, len(head) + 1, imports, f"{where}.{k}")
@@ -142,11 +143,12 @@ def format_python(data: dict[str, Any]) -> str:
     """
     imports = _Imports()
     body: list[str] = []
+    imports.dict_calls = "dict" not in data  # a top-level key named dict shadows dict()
     for key, value in dict.items(data):
-        if not _is_identifier(key):
+        if not _is_identifier(key) or key.startswith("__") or key == "_base_":
             raise ConfigError(
                 f"cannot write top-level key {key!r} to a Python config: it is not a valid "
-                "variable name (write the config as .json or .yaml instead)"
+                "variable name, or is dropped when the file is read (write .json or .yaml)"
             )
         body.append(f"{key} = {_format(value, 0, len(key) + 3, imports, key)}")
     header = imports.lines()
