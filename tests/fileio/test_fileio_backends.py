@@ -137,7 +137,7 @@ def test_register_a_third_party_backend_with_a_prefix(tmp_path: Path) -> None:
     assert store["dict://h.bin"] == b"f"
     with pytest.raises(io.UnsupportedOperation, match="MyBackend cannot list 'dict://'"):
         list(backend.list_dir_or_file("dict://"))
-    with pytest.raises(io.UnsupportedOperation, match="MyBackend cannot remove 'dict://f.bin'"):
+    with pytest.raises(io.UnsupportedOperation, match=r"MyBackend cannot remove 'dict://f\.bin'"):
         fileio.remove("dict://f.bin", backend_args=args)
 
 

@@ -50,7 +50,7 @@ def test_missing_http_file_names_the_url(served: str) -> None:
 
 
 def test_http_is_read_only(served: str, tmp_path: Path) -> None:
-    with pytest.raises(io.UnsupportedOperation, match="HTTPBackend cannot write to .*read-only"):
+    with pytest.raises(io.UnsupportedOperation, match=r"HTTPBackend cannot write to .*read-only"):
         fileio.dump({"a": 1}, f"{served}/new.json")
     with pytest.raises(io.UnsupportedOperation, match="read-only"):
         fileio.remove(f"{served}/cfg.json")

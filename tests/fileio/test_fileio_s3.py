@@ -97,7 +97,7 @@ def test_storage_functions_on_s3(s3_root: str, tmp_path: Path) -> None:
 
     fileio.remove(f"{s3_root}/copy.bin")
     assert not fileio.exists(f"{s3_root}/copy.bin")
-    with pytest.raises(FileNotFoundError, match="copy.bin"):
+    with pytest.raises(FileNotFoundError, match=r"copy\.bin"):
         fileio.remove(f"{s3_root}/copy.bin")
     fileio.rmtree(f"{s3_root}/tree")
     assert not fileio.exists(f"{s3_root}/tree/x.bin")

@@ -66,7 +66,7 @@ def test_list_dir_or_file_variants(root: str) -> None:
 
 def test_list_dir_or_file_bad_arguments(root: str) -> None:
     d = fileio.join_path(root, "dir")
-    with pytest.raises(TypeError, match="`suffix` .* must be None when `list_dir` is True"):
+    with pytest.raises(TypeError, match=r"`suffix` .* must be None when `list_dir` is True"):
         list(fileio.list_dir_or_file(d, suffix=".json"))
     with pytest.raises(TypeError, match="`suffix` must be a str or a tuple of str, got list"):
         list(fileio.list_dir_or_file(d, list_dir=False, suffix=[".json"]))  # type: ignore[arg-type]
@@ -86,7 +86,7 @@ def test_copyfile_into_a_file_or_a_directory(root: str) -> None:
     into = fileio.join_path(root, "dir", "sub")
     assert fileio.copyfile(src, into) == fileio.join_path(into, "a.json")
     assert fileio.get_text(fileio.join_path(into, "a.json")) == '{"a": 1}'
-    with pytest.raises(FileNotFoundError, match="nothing.json"):
+    with pytest.raises(FileNotFoundError, match=r"nothing\.json"):
         fileio.copyfile(fileio.join_path(root, "nothing.json"), dst)
 
 
@@ -125,7 +125,7 @@ def test_remove_and_rmtree(root: str) -> None:
     a = fileio.join_path(root, "dir", "a.json")
     fileio.remove(a)
     assert not fileio.exists(a)
-    with pytest.raises(FileNotFoundError, match="a.json"):
+    with pytest.raises(FileNotFoundError, match=r"a\.json"):
         fileio.remove(a)
     with pytest.raises(IsADirectoryError, match="use rmtree"):
         fileio.remove(fileio.join_path(root, "dir", "sub"))
@@ -146,7 +146,7 @@ def test_get_local_path(root: str) -> None:
     else:
         assert local == path  # a local file is used in place
     with (
-        pytest.raises(FileNotFoundError, match="missing.json"),
+        pytest.raises(FileNotFoundError, match=r"missing\.json"),
         fileio.get_local_path(fileio.join_path(root, "missing.json")),
     ):
         pass

@@ -80,7 +80,7 @@ def test_dict_from_file_skips_blank_lines_and_reports_bad_ones(tmp_path: Path) -
 
 @pytest.mark.spec("FIO-05", "FIO-06")
 def test_missing_text_file(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="nope.txt"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.txt"):
         list_from_file(tmp_path / "nope.txt")
-    with pytest.raises(FileNotFoundError, match="nope.txt"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.txt"):
         dict_from_file(tmp_path / "nope.txt")

@@ -6,8 +6,11 @@ import io
 import os
 from typing import IO, Any, cast
 
+from mme.fileio.backends.fsspec_backend import not_found
+from mme.fileio.backends.local_backend import LocalBackend, local_path, local_siblings
 from mme.fileio.backends.registry import get_file_backend
 from mme.fileio.errors import FileParseError
+from mme.fileio.handlers.base import BaseFileHandler
 from mme.fileio.handlers.registry import file_handlers, get_handler, infer_format
 
 
@@ -24,6 +27,16 @@ def _format_of(file: object, file_format: str | None, action: str) -> str:
         f"{action}: pass file_format= (one of {', '.join(sorted(file_handlers))}) when "
         "the file is a file object or no file is given: there is no name to infer it from"
     )
+
+
+def _load_local(handler: BaseFileHandler, path: str, kwargs: dict[str, Any]) -> Any:
+    """Load straight from the open local file (no in-memory copy of its content)."""
+    try:
+        f = open(path, encoding="utf-8") if handler.str_like else open(path, "rb")  # noqa: SIM115
+    except FileNotFoundError as err:
+        raise not_found(path, local_siblings(path)) from err
+    with f:
+        return handler.load_from_fileobj(f, **kwargs)
 
 
 def load(
@@ -61,6 +74,8 @@ def load(
     if isinstance(file, (str, os.PathLike)):
         handler = get_handler(fmt, os.fspath(file))
         backend = get_file_backend(file, backend_args=backend_args, enable_singleton=True)
+        if isinstance(backend, LocalBackend):
+            return _load_local(handler, local_path(file), kwargs)
         buffer: IO[Any]
         if handler.str_like:
             buffer = io.StringIO(backend.get_text(file))

@@ -20,7 +20,8 @@ def local_path(filepath: PathLike) -> str:
     return path[len("file://") :] if path.startswith("file://") else path
 
 
-def _siblings(path: str) -> list[str]:
+def local_siblings(path: str) -> list[str]:
+    """The names next to ``path`` (for "did you mean"); empty if the folder is missing."""
     try:
         return os.listdir(os.path.dirname(os.path.abspath(path)))
     except OSError:
@@ -48,7 +49,7 @@ class LocalBackend(BaseStorageBackend):
             with open(path, "rb") as f:
                 return f.read()
         except FileNotFoundError as err:
-            raise not_found(path, _siblings(path)) from err
+            raise not_found(path, local_siblings(path)) from err
 
     def get_text(self, filepath: PathLike, encoding: str = "utf-8") -> str:
         """Return the content of ``filepath`` decoded with ``encoding``."""
@@ -57,14 +58,14 @@ class LocalBackend(BaseStorageBackend):
             with open(path, encoding=encoding) as f:
                 return f.read()
         except FileNotFoundError as err:
-            raise not_found(path, _siblings(path)) from err
+            raise not_found(path, local_siblings(path)) from err
 
     @contextlib.contextmanager
     def get_local_path(self, filepath: PathLike) -> Iterator[str]:
         """Yield ``filepath`` itself: it is already local, nothing is copied or removed."""
         path = local_path(filepath)
         if not os.path.exists(path):
-            raise not_found(path, _siblings(path))
+            raise not_found(path, local_siblings(path))
         yield path
 
     # -- writing ------------------------------------------------------------------------
@@ -84,13 +85,13 @@ class LocalBackend(BaseStorageBackend):
         try:
             os.remove(path)
         except FileNotFoundError as err:
-            raise not_found(path, _siblings(path)) from err
+            raise not_found(path, local_siblings(path)) from err
 
     def rmtree(self, dir_path: PathLike) -> None:
         """Remove the directory ``dir_path`` and everything under it."""
         path = local_path(dir_path)
         if not os.path.exists(path):
-            raise not_found(path, _siblings(path))
+            raise not_found(path, local_siblings(path))
         shutil.rmtree(path)
 
     # -- queries ------------------------------------------------------------------------
@@ -124,7 +125,7 @@ class LocalBackend(BaseStorageBackend):
         if not os.path.isdir(root):
             if os.path.exists(root):
                 raise NotADirectoryError(f"list_dir_or_file: {root!r} is a file")
-            raise not_found(root, _siblings(root))
+            raise not_found(root, local_siblings(root))
         yield from _walk(root, "", list_dir, list_file, suffix, recursive)
 
     # -- copying ------------------------------------------------------------------------
@@ -137,7 +138,7 @@ class LocalBackend(BaseStorageBackend):
         if not os.path.isfile(source):
             if os.path.isdir(source):
                 raise IsADirectoryError(f"copyfile: {source!r} is a directory; use copytree")
-            raise not_found(source, _siblings(source))
+            raise not_found(source, local_siblings(source))
         target = local_path(dst)
         if os.path.isdir(target):
             target = os.path.join(target, os.path.basename(source))
@@ -152,7 +153,7 @@ class LocalBackend(BaseStorageBackend):
         if os.path.exists(target):
             raise FileExistsError(f"copytree: the destination {target!r} already exists")
         if not os.path.isdir(source):
-            raise not_found(source, _siblings(source))
+            raise not_found(source, local_siblings(source))
         return str(shutil.copytree(source, target))
 
     def copyfile_from_local(self, src: PathLike, dst: PathLike) -> str:
