@@ -71,7 +71,7 @@ def build_from_cfg(
     except KeyError:
         raise MissingTypeError(
             f'Cannot build from the "{registry.name}" registry: the config has no "type" key '
-            f"(nor has default_args). Config: {args!r}"
+            f"(nor has default_args). Its keys: {', '.join(map(repr, args)) or 'none'}"
         ) from None
     if scope is None:
         return _build(registry, registry._registry_for_current_scope(), obj_type, args)
@@ -85,14 +85,13 @@ def build_from_cfg(
 
 
 def _copy_config(cfg: Any, registry: Registry) -> dict[str, Any]:
-    """A shallow plain-dict copy of a mapping (or of a ``Config``'s content)."""
-    if isinstance(cfg, Mapping):
+    """A shallow plain-dict copy of a mapping or of a ``Config`` (nested values kept as-is)."""
+    if isinstance(cfg, Mapping) or (
+        callable(getattr(cfg, "to_dict", None))
+        and hasattr(cfg, "__iter__")
+        and hasattr(cfg, "__getitem__")
+    ):
         return {key: cfg[key] for key in cfg}
-    to_dict = getattr(cfg, "to_dict", None)
-    if callable(to_dict):
-        content = to_dict()
-        if isinstance(content, Mapping):
-            return dict(content)
     raise TypeError(
         f'Cannot build from the "{registry.name}" registry: the config must be a dict, '
         f"ConfigDict or Config, got {type(cfg).__name__}: {cfg!r}"
