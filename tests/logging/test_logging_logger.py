@@ -368,6 +368,20 @@ def test_get_current_instance_builds_a_default_logger() -> None:
     assert logger.name == "mme"
 
 
+@pytest.mark.spec("LOG-01")
+def test_the_latest_logger_built_receives_lower_package_records(
+    single_process: None, unique_name: str, tmp_path: Path
+) -> None:
+    first = MMLogger.get_instance(unique_name + "-a", log_file=tmp_path / "a.log")
+    second = MMLogger.get_instance(unique_name + "-b", log_file=tmp_path / "b.log")
+    logging.getLogger("mme.dataset").warning("for the newest")
+    first.close()
+    second.close()
+    assert (tmp_path / "a" / "a.log").read_text(encoding="utf-8") == ""
+    assert (tmp_path / "b" / "b.log").read_text(encoding="utf-8").endswith(" - for the newest\n")
+
+
+@pytest.mark.spec("LOG-01")
 def test_stdlib_logging_is_not_shadowed() -> None:
     import mme.logging.logger as module
 
