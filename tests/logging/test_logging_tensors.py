@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import gc
+import pickle
 import weakref
 from pathlib import Path
 
@@ -91,6 +93,16 @@ def test_pending_tensors_are_bounded(deferred_tensors: list[int]) -> None:
         buffer.update(torch.tensor(1.0))
     assert deferred_tensors == [history_buffer_module.MAX_PENDING_TENSORS]
     assert len(buffer._pending_values) == 3
+
+
+@pytest.mark.spec("LOG-08")
+def test_copies_read_pending_tensors_first(deferred_tensors: list[int]) -> None:
+    buffer = HistoryBuffer()
+    buffer.update(torch.tensor(0.5))
+    copied = copy.deepcopy(buffer)
+    assert copied._pending_values == []
+    assert copied.data[0].tolist() == [0.5]
+    assert pickle.loads(pickle.dumps(buffer)).current() == 0.5
 
 
 @pytest.mark.spec("LOG-13", "LOG-14", "LOG-15")

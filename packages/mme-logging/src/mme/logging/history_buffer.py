@@ -278,6 +278,12 @@ class HistoryBuffer:
         view.flags.writeable = False
         return view
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle and deep-copy support: pending device values are read first."""
+        if self._pending_values:
+            self._flush()
+        return self.__dict__.copy()
+
     def __len__(self) -> int:
         return self._end - self._start + len(self._pending_values)
 
