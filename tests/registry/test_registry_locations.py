@@ -1,4 +1,4 @@
-"""Lazy ``locations`` and the root registries (REG-07, REG-08, REG-09, REG-15, REG-17)."""
+"""Lazy ``locations`` and the root registries (REG-07, REG-08, REG-09, REG-17)."""
 
 # The configs are written dict(type=...), as in the specification and users' configs.
 
@@ -190,7 +190,7 @@ def test_the_documented_root_registries_exist_with_scope_mme() -> None:
     assert registry_package.VISBACKENDS.name == "vis_backend"
 
 
-@pytest.mark.spec("REG-09", "REG-15")
+@pytest.mark.spec("REG-07", "REG-09")
 def test_root_registries_locate_the_package_that_registers_their_builtins() -> None:
     for name, registry in ROOT_REGISTRIES.items():
         (location,) = registry.locations
@@ -200,7 +200,7 @@ def test_root_registries_locate_the_package_that_registers_their_builtins() -> N
         assert location == expected, name
 
 
-@pytest.mark.spec("REG-09", "REG-15")
+@pytest.mark.spec("REG-07", "REG-09")
 @pytest.mark.usefixtures("restore_root_registries")
 def test_sgd_without_mme_optim_says_which_distribution_to_install(
     monkeypatch: pytest.MonkeyPatch,
