@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, overload
 
-from mme.registry.default_scope import DefaultScope
+from mme.registry.default_scope import _OVERRIDE, DefaultScope
 from mme.registry.errors import (
     AlreadyRegisteredError,
     NotRegisteredError,
@@ -280,9 +280,11 @@ class Registry:
     def _registry_for_current_scope(self) -> Registry:
         """The registry a build uses: the one of the current default scope, if this tree
         has one, else this registry."""
-        current = DefaultScope.get_current_instance()
+        current = _OVERRIDE.get()  # DefaultScope.get_current_instance(), inlined: hot path
         if current is None:
-            return self
+            current = DefaultScope._latest
+            if current is None:
+                return self
         scope = current.scope_name
         if scope == self._scope:
             return self
@@ -565,7 +567,9 @@ class Registry:
         class/function; the other keys are the keyword arguments. ``default_args=...``
         (keyword) fills keys the config lacks.
         """
-        return self.build_func(cfg, *args, **kwargs, registry=self)
+        if args or kwargs:
+            return self.build_func(cfg, *args, **kwargs, registry=self)
+        return self.build_func(cfg, registry=self)
 
 
 def _describe(obj: Any) -> str:
