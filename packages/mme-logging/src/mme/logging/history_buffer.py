@@ -142,10 +142,13 @@ class HistoryBuffer:
         self._count[:size] = counts
         self._log_is_int = logs.dtype.kind == "i"
         self._count_is_int = counts.dtype.kind == "i"
-        self._start = 0
+        # The live history is [max(0, end - max_length), end): data is moved to the
+        # front whenever the arrays are reorganised, so no start index is stored.
         self._end = size
+        self._capacity = capacity
         self._pending_values: list[Any] = []
         self._pending_counts: list[Number] = []
+        self._fast = not self._log_is_int
 
     # ------------------------------------------------------------------ update
     def update(self, log_val: Any, count: Any = 1) -> None:
@@ -155,25 +158,19 @@ class HistoryBuffer:
             log_val: The value: a Python or numpy number, or a single-element tensor.
             count: How many samples the value stands for (positive); default 1.
         """
+        end = self._end
         value_type = type(log_val)
         if (
             (value_type is float or value_type is int)
             and type(count) is int
             and count > 0
-            and not self._pending_values
+            and end != self._capacity
+            and self._fast
         ):
-            if value_type is float and self._log_is_int:
-                self._promote_log()
-            end = self._end
-            if end == len(self._log):
-                self._make_room()
-                end = self._end
+            # The common case: a Python number into float storage with room left.
             self._log[end] = log_val
             self._count[end] = count
-            end += 1
-            self._end = end
-            if end - self._start > self._max_length:
-                self._start += 1
+            self._end = end + 1
             return
         self._update_slow(log_val, count)
 
@@ -189,6 +186,7 @@ class HistoryBuffer:
                 )
             self._pending_values.append(log_val.detach().reshape(()).clone())
             self._pending_counts.append(count)
+            self._fast = False
             if len(self._pending_values) >= MAX_PENDING_TENSORS:
                 self._flush()
             return
@@ -201,18 +199,17 @@ class HistoryBuffer:
             self._promote_log()
         if self._count_is_int and isinstance(count, float):
             self._promote_count()
-        if self._end == len(self._log):
+        if self._end == self._capacity:
             self._make_room()
         self._log[self._end] = value
         self._count[self._end] = count
         self._end += 1
-        if self._end - self._start > self._max_length:
-            self._start += 1
 
     def _flush(self) -> None:
         """Bring pending accelerator tensors to the host in one transfer and append them."""
         values, counts = self._pending_values, self._pending_counts
         self._pending_values, self._pending_counts = [], []
+        self._fast = not self._log_is_int
         torch: Any = sys.modules["torch"]
         try:
             host = torch.stack(values).cpu().tolist()
@@ -221,9 +218,15 @@ class HistoryBuffer:
         for value, count in zip(host, counts, strict=True):
             self._append(_to_number(value, "log_val"), count)
 
+    def _live(self) -> tuple[int, int]:
+        """The (start, end) of the live history in the arrays."""
+        end = self._end
+        return max(0, end - self._max_length), end
+
     def _make_room(self) -> None:
         """Make room for one more value: compact to the front or double the arrays."""
-        start, end, capacity = self._start, self._end, len(self._log)
+        start, end = self._live()
+        capacity = self._capacity
         size = end - start
         if start > 0 and size <= capacity // 2:
             self._log[:size] = self._log[start:end]
@@ -235,11 +238,13 @@ class HistoryBuffer:
             self._count = np.empty(capacity, dtype=count.dtype)
             self._log[:size] = log[start:end]
             self._count[:size] = count[start:end]
-        self._start, self._end = 0, size
+            self._capacity = capacity
+        self._end = size
 
     def _promote_log(self) -> None:
         self._log = self._log.astype(np.float64)
         self._log_is_int = False
+        self._fast = not self._pending_values
 
     def _promote_count(self) -> None:
         self._count = self._count.astype(np.float64)
@@ -256,16 +261,16 @@ class HistoryBuffer:
         """Copies of ``(log_history, count_history)``, oldest first."""
         if self._pending_values:
             self._flush()
-        return self._log[self._start : self._end].copy(), self._count[
-            self._start : self._end
-        ].copy()
+        start, end = self._live()
+        return self._log[start:end].copy(), self._count[start:end].copy()
 
     @property
     def _log_history(self) -> np.ndarray:
         """Read-only view of the values, for custom statistics methods."""
         if self._pending_values:
             self._flush()
-        view = self._log[self._start : self._end]
+        start, end = self._live()
+        view = self._log[start:end]
         view.flags.writeable = False
         return view
 
@@ -274,7 +279,8 @@ class HistoryBuffer:
         """Read-only view of the counts, for custom statistics methods."""
         if self._pending_values:
             self._flush()
-        view = self._count[self._start : self._end]
+        start, end = self._live()
+        view = self._count[start:end]
         view.flags.writeable = False
         return view
 
@@ -285,7 +291,8 @@ class HistoryBuffer:
         return self.__dict__.copy()
 
     def __len__(self) -> int:
-        return self._end - self._start + len(self._pending_values)
+        start, end = self._live()
+        return end - start + len(self._pending_values)
 
     def __repr__(self) -> str:
         size = len(self)
@@ -296,10 +303,11 @@ class HistoryBuffer:
     def _window(self, window_size: int | None, method: str) -> tuple[np.ndarray, np.ndarray]:
         if self._pending_values:
             self._flush()
-        if self._end == self._start:
+        first, end = self._live()
+        if end == first:
             raise ValueError(f"HistoryBuffer.{method}(): the buffer is empty; call update() first")
         if window_size is None:
-            start = self._start
+            start = first
         else:
             if isinstance(window_size, bool) or not isinstance(window_size, int | np.integer):
                 raise TypeError(
@@ -310,8 +318,8 @@ class HistoryBuffer:
                 raise ValueError(
                     f"HistoryBuffer.{method}(): window_size must be positive, got {window_size}"
                 )
-            start = max(self._start, self._end - int(window_size))
-        return self._log[start : self._end], self._count[start : self._end]
+            start = max(first, end - int(window_size))
+        return self._log[start:end], self._count[start:end]
 
     def current(self) -> Number:
         """The latest value."""
