@@ -98,7 +98,7 @@ def hub_update_time(hub_cls: Any, buffer_cls: Any, name: str, calls: int, repeat
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--repeats", type=int, default=5, help="best of this many runs")
     parser.add_argument(
         "--quick", action="store_true", help="fewer updates (a smoke run, noisier figures)"
     )
