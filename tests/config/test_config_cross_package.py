@@ -101,7 +101,9 @@ def test_missing_package_suggests_installed_one(mmdet_installed, tmp_path):
 def test_missing_config_in_package_suggests(mmdet_installed, tmp_path):
     child = tmp_path / "child.py"
     child.write_text("_base_ = 'mmdet::_base_/default_runtim.py'\n")
-    with pytest.raises(ConfigError, match=r"has no config '_base_/default_runtim\.py'.*'default_runtime\.py'"):
+    with pytest.raises(
+        ConfigError, match=r"has no config '_base_/default_runtim\.py'.*'default_runtime\.py'"
+    ):
         Config.fromfile(child)
 
 

@@ -37,7 +37,9 @@ def test_import_custom_modules_false_skips(importable_tutorial):
 def test_failed_import_is_an_error_naming_module_and_file(tmp_path):
     path = tmp_path / "cfg.py"
     path.write_text("custom_imports = dict(imports=['no_such_module_xyz'])\n")
-    with pytest.raises(ConfigError, match=r"cfg\.py: custom_imports cannot import 'no_such_module_xyz'"):
+    with pytest.raises(
+        ConfigError, match=r"cfg\.py: custom_imports cannot import 'no_such_module_xyz'"
+    ):
         Config.fromfile(path)
 
 

@@ -52,7 +52,8 @@ def test_missing_base_names_child_and_suggests(tmp_path):
     write(tmp_path / "optimizer_cfg.py", "optimizer = dict(lr=0.1)\n")
     child = write(tmp_path / "child.py", "_base_ = ['optimzer_cfg.py']\n")
     with pytest.raises(
-        ConfigError, match=r"child\.py: _base_ file 'optimzer_cfg\.py' not found.*'optimizer_cfg\.py'"
+        ConfigError,
+        match=r"child\.py: _base_ file 'optimzer_cfg\.py' not found.*'optimizer_cfg\.py'",
     ):
         Config.fromfile(child)
 
@@ -61,7 +62,9 @@ def test_duplicate_key_in_sibling_bases_names_key_and_both_files(tmp_path):
     write(tmp_path / "a.py", "lr = 0.1\nx = 1\n")
     write(tmp_path / "b.yaml", "lr: 0.2\n")
     child = write(tmp_path / "child.py", "_base_ = ['a.py', 'b.yaml']\n")
-    with pytest.raises(ConfigError, match=r"key 'lr' is defined in two _base_ files, 'a\.py' and 'b\.yaml'"):
+    with pytest.raises(
+        ConfigError, match=r"key 'lr' is defined in two _base_ files, 'a\.py' and 'b\.yaml'"
+    ):
         Config.fromfile(child)
 
 

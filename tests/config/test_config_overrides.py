@@ -54,9 +54,7 @@ def test_value_parsing(text, value):
 def test_several_pairs_and_repeated_flags_accumulate():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cfg-options", nargs="+", action=DictAction)
-    args = parser.parse_args(
-        ["--cfg-options", "a=1", "b.c=x", "--cfg-options", "d=[1,2]", "a=2"]
-    )
+    args = parser.parse_args(["--cfg-options", "a=1", "b.c=x", "--cfg-options", "d=[1,2]", "a=2"])
     assert args.cfg_options == {"a": 2, "b.c": "x", "d": [1, 2]}
 
 
@@ -72,7 +70,12 @@ def test_unbalanced_brackets_name_the_key():
 
 
 def test_merge_dotted_keys():
-    cfg = Config(dict(model=dict(type="CustomModel", in_channels=[1, 2, 3]), optimizer=dict(type="SGD", lr=0.01)))
+    cfg = Config(
+        dict(
+            model=dict(type="CustomModel", in_channels=[1, 2, 3]),
+            optimizer=dict(type="SGD", lr=0.01),
+        )
+    )
     cfg.merge_from_dict({"optimizer.lr": 0.1})
     assert cfg.to_dict() == {
         "model": {"type": "CustomModel", "in_channels": [1, 2, 3]},
@@ -95,7 +98,9 @@ def test_list_index_keys():
     assert cfg.pipeline[0].type == "LoadImage"
     with pytest.raises(ConfigError, match=r"allow_list_keys=True"):
         cfg.merge_from_dict({"pipeline.0.type": "X"}, allow_list_keys=False)
-    with pytest.raises(ConfigError, match=r"index '5' is not valid for the list 'pipeline' of length 2"):
+    with pytest.raises(
+        ConfigError, match=r"index '5' is not valid for the list 'pipeline' of length 2"
+    ):
         cfg.merge_from_dict({"pipeline.5.type": "X"})
 
 

@@ -40,7 +40,9 @@ def test_explain_mutation_through_base_object(tutorial):
 
 
 def test_explain_multiline_python_and_yaml(tmp_path):
-    (tmp_path / "base.yaml").write_text("optim_wrapper:\n  optimizer:\n    type: SGD\n    lr: 0.02\n")
+    (tmp_path / "base.yaml").write_text(
+        "optim_wrapper:\n  optimizer:\n    type: SGD\n    lr: 0.02\n"
+    )
     (tmp_path / "child.py").write_text(
         "_base_ = 'base.yaml'\n"
         "optim_wrapper = dict(\n"
@@ -70,7 +72,10 @@ def test_explain_delete_and_merge_from_dict(tutorial):
 def test_explain_json_and_runtime_values(formats):
     cfg = Config.fromfile("child.json")
     exp = cfg.explain("optimizer.lr")
-    assert [(Path(o.file).name, o.line) for o in exp.origins] == [("base.yaml", 6), ("child.json", 3)]
+    assert [(Path(o.file).name, o.line) for o in exp.origins] == [
+        ("base.yaml", 6),
+        ("child.json", 3),
+    ]
     cfg.extra = 1
     assert cfg.explain("extra").origins == []
     assert "set at run time" in str(cfg.explain("extra"))

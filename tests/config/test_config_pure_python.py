@@ -67,7 +67,10 @@ def test_reading_a_lazy_value_imports_it(pure):
 
 
 def test_lazy_object_resolves_stdlib_and_reports_missing():
-    assert LazyObject("collections", ("OrderedDict",)).resolve() is __import__("collections").OrderedDict
+    assert (
+        LazyObject("collections", ("OrderedDict",)).resolve()
+        is __import__("collections").OrderedDict
+    )
     assert LazyObject("os").path.join.resolve() is __import__("os").path.join
     with pytest.raises(ImportError, match="no_such_mod_xyz"):
         LazyObject("no_such_mod_xyz", ("A",)).resolve()
@@ -104,7 +107,9 @@ def test_read_base_missing_name_suggests(pure):
     (pure / "bad.py").write_text(
         "from mme.config import read_base\nwith read_base():\n    from .runtime_cfg import gpu_id\n"
     )
-    with pytest.raises(ConfigError, match=r"bad\.py:3: .*defines no 'gpu_id'.*Did you mean 'gpu_ids'"):
+    with pytest.raises(
+        ConfigError, match=r"bad\.py:3: .*defines no 'gpu_id'.*Did you mean 'gpu_ids'"
+    ):
         Config.fromfile(pure / "bad.py")
 
 
@@ -127,7 +132,7 @@ def test_mixing_base_styles_is_refused(pure):
         "from mme.config import read_base\n_base_ = ['runtime_cfg.py']\n"
         "with read_base():\n    from .runtime_cfg import *\n"
     )
-    with pytest.raises(ConfigError, match="either '_base_ = \\[...\\]' or 'with read_base\\(\\):'"):
+    with pytest.raises(ConfigError, match=r"either '_base_ = \[\.\.\.\]' or 'with read_base\(\):'"):
         Config.fromfile(pure / "both.py")
 
 

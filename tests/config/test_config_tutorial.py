@@ -87,7 +87,9 @@ def test_multiple_bases(tutorial):
 @pytest.mark.spec("CFG-05")
 def test_modify_inherited_dict_merges(tutorial):
     cfg = Config.fromfile("resnet50_lr0.01.py")
-    assert str(cfg.optimizer) == "{'type': 'SGD', 'lr': 0.01, 'momentum': 0.9, 'weight_decay': 0.0001}"
+    assert (
+        str(cfg.optimizer) == "{'type': 'SGD', 'lr': 0.01, 'momentum': 0.9, 'weight_decay': 0.0001}"
+    )
 
 
 @pytest.mark.spec("CFG-05")
@@ -258,9 +260,7 @@ def test_env_variable_set_changes_derived_fields(tutorial):
 
 @pytest.mark.spec("CFG-11", "CFG-12")
 def test_cfg_options_changes_only_the_named_field(tutorial):
-    out = _demo(
-        tutorial, "replace_data_root.py", "--cfg-options", "data_root='/new/dataset/path/'"
-    )
+    out = _demo(tutorial, "replace_data_root.py", "--cfg-options", "data_root='/new/dataset/path/'")
     assert out == (
         "Config (path: replace_data_root.py): {'dataset_type': 'CocoDataset', 'data_root': "
         "'/new/dataset/path/', 'dataset': {'ann_file': '/data/coco/train.json'}}"

@@ -1,8 +1,7 @@
-""""Did you mean" suggestions for unknown keys, shared by every error message."""
+""" "Did you mean" suggestions for unknown keys, shared by every error message."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -14,6 +13,8 @@ def did_you_mean(name: str, candidates: Iterable[object], n: int = 3) -> str:
         candidates: The keys that exist at that place.
         n: At most this many suggestions.
     """
+    import difflib
+
     names = [str(c) for c in candidates]
     close = difflib.get_close_matches(str(name), names, n=n, cutoff=0.6)
     if not close:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import copy
-import logging
 import os
 import os.path as osp
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mme.config._suggest import did_you_mean
 from mme.config.config_dict import ConfigDict
 from mme.config.errors import ConfigError, ConfigKeyError
-from mme.config.loading import FORMATS, ConfigLoader, SourceFile, file_format
-from mme.config.provenance import Explanation, diff_text, origins_of
 
-logger = logging.getLogger("mme.config")
+if TYPE_CHECKING:
+    from mme.config.provenance import Explanation
+
+# Parsing, formatting and provenance modules are imported on first use, so that
+# ``import mme.config`` stays fast.
+FORMATS = {".py": "python", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 
 _RESERVED = frozenset({"filename", "text", "pretty_text", "env_variables"})
 
@@ -82,6 +84,8 @@ class Config:
             ConfigError: The file, a base or a value is invalid; the message names
                 the file (and line where known).
         """
+        from mme.config.loading import ConfigLoader
+
         name = str(filename)
         loader = ConfigLoader(use_predefined_variables, use_environment_variables, data_only)
         loaded = loader.load_file(name)
@@ -99,6 +103,8 @@ class Config:
             raise ConfigError(
                 f"unsupported config format {file_format!r}; use one of {', '.join(FORMATS)}"
             )
+        from mme.config.loading import ConfigLoader
+
         loader = ConfigLoader(data_only=data_only)
         loaded = loader.load_text(cfg_str, FORMATS[ext], f"<string>{ext}")
         return Config._finish(loaded.data, cfg_str, None, loaded, True, data_only)
@@ -159,6 +165,8 @@ class Config:
         Returns:
             The text when ``file`` is ``None``, else ``None``.
         """
+        from mme.config.loading import file_format
+
         if file is None:
             fmt = "python"
             if self._filename and osp.splitext(self._filename)[1].lower() in FORMATS:
@@ -213,6 +221,8 @@ class Config:
               set by    configs/resnet50_lr0.01.py:3  optimizer = dict(lr=0.01)
               overrides configs/optimizer_cfg.py:1  optimizer = dict(type='SGD', lr=0.02, ...)
         """
+        from mme.config.provenance import Explanation, origins_of
+
         node: Any = self._cfg_dict
         path: list[Any] = []
         for part in key.split("."):
@@ -240,6 +250,8 @@ class Config:
         ``- key = v`` only in the first, ``+ key = v`` only in the second,
         ``~ key: v1 -> v2`` changed. Empty when the configs are equal.
         """
+        from mme.config.provenance import diff_text
+
         a = cfg1._cfg_dict if isinstance(cfg1, Config) else cfg1
         b = cfg2._cfg_dict if isinstance(cfg2, Config) else cfg2
         return diff_text(a, b)
@@ -332,6 +344,7 @@ def import_modules(custom_imports: Any, filename: str) -> None:
             ``allow_failed_imports`` is false.
     """
     import importlib
+    import logging
 
     if not isinstance(custom_imports, dict) or "imports" not in custom_imports:
         raise ConfigError(
@@ -351,7 +364,9 @@ def import_modules(custom_imports: Any, filename: str) -> None:
                 raise ConfigError(
                     f"{filename}: custom_imports cannot import {module!r}: {err}"
                 ) from err
-            logger.warning("%s: custom_imports: skipped %r (%s)", filename, module, err)
+            logging.getLogger("mme.config").warning(
+                "%s: custom_imports: skipped %r (%s)", filename, module, err
+            )
 
 
-__all__ = ["Config", "SourceFile", "import_modules"]
+__all__ = ["Config", "import_modules"]

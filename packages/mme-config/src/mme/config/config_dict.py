@@ -88,9 +88,7 @@ class ConfigDict(Dict):
         return _resolve(dict.__getitem__(self, name))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if hasattr(type(self), name) and not isinstance(
-            getattr(type(self), name, None), property
-        ):
+        if hasattr(type(self), name) and not isinstance(getattr(type(self), name, None), property):
             raise AttributeError(f"'ConfigDict' object attribute {name!r} is read-only")
         self[name] = value
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mme.config._suggest import did_you_mean
+from mme.config.config import FORMATS
 from mme.config.errors import ConfigError
 from mme.config.merge import inject_scope, merge_into, strip_delete
 from mme.config.packages import module_config_file, package_config_file, split_package_path
@@ -19,7 +20,6 @@ from mme.config.substitution import (
     substitute_predefined,
 )
 
-FORMATS = {".py": "python", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 BASE_KEY = "_base_"
 
 
@@ -213,5 +213,3 @@ class ConfigLoader:
                 origin[key] = name
             merged.update(content)
         return merged
-
-

@@ -157,8 +157,10 @@ def origins_of(path: Path, sources: list[Any], overrides: list[Path]) -> list[Or
     """Every place in ``sources`` (merge order) and ``overrides`` that set ``path``."""
     found: list[Origin] = []
     for source in sources:
-        positions = python_positions(source.text) if source.format == "python" else (
-            data_positions(source.text)
+        positions = (
+            python_positions(source.text)
+            if source.format == "python"
+            else (data_positions(source.text))
         )
         lines = source.text.splitlines()
         for i in range(len(path), 0, -1):

@@ -54,11 +54,22 @@ class _Imports:
         return out
 
 
+class _Unwritable(Exception):
+    """A value that is neither built-in nor importable by name."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__(value)
+        self.value = value
+
+
 def _is_identifier(key: Any) -> bool:
-    return isinstance(key, str) and key.isidentifier() and not keyword.iskeyword(key)
+    # ASCII only: Python NFKC-normalises other identifiers ("Ĳ" reads back as "IJ").
+    return (
+        isinstance(key, str) and key.isascii() and key.isidentifier() and not keyword.iskeyword(key)
+    )
 
 
-def _scalar(value: Any, where: str) -> str:
+def _scalar(value: Any) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return "float('nan')"
@@ -67,7 +78,7 @@ def _scalar(value: Any, where: str) -> str:
     return repr(value)
 
 
-def _name(value: Any, imports: _Imports, where: str) -> str:
+def _name(value: Any, imports: _Imports) -> str:
     if isinstance(value, LazyObject):
         if not value.attrs:
             return imports.module_name(value.module)
@@ -76,62 +87,90 @@ def _name(value: Any, imports: _Imports, where: str) -> str:
     module = getattr(value, "__module__", None)
     qualname = getattr(value, "__qualname__", "")
     if not module or "<" in qualname or module == "__mme_config__":
-        raise ConfigError(
-            f"cannot write {where} = {value!r} to a Python config: a {type(value).__name__} is "
-            "not a built-in value and cannot be imported by name"
-        )
+        raise _Unwritable(value)
     head, _, rest = qualname.partition(".")
     local = imports.name_for(module, head)
     return f"{local}.{rest}" if rest else local
 
 
-def _flat(value: Any, imports: _Imports, where: str) -> str:
-    if isinstance(value, _SCALARS):
-        return _scalar(value, where)
-    if isinstance(value, dict):
-        items = list(dict.items(value))
-        if items and imports.dict_calls and all(_is_identifier(k) for k, _ in items):
-            inner = ", ".join(f"{k}={_flat(v, imports, f'{where}.{k}')}" for k, v in items)
-            return f"dict({inner})"
-        inner = ", ".join(
-            f"{_flat(k, imports, where)}: {_flat(v, imports, f'{where}.{k}')}" for k, v in items
-        )
-        return "{" + inner + "}"
-    if isinstance(value, list):
-        parts = [_flat(v, imports, f"{where}[{i}]") for i, v in enumerate(value)]
-        return "[" + ", ".join(parts) + "]"
-    if isinstance(value, tuple):
-        parts = [_flat(v, imports, f"{where}[{i}]") for i, v in enumerate(value)]
-        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
-    if isinstance(value, (set, frozenset)):
-        if not value:
-            return "set()" if isinstance(value, set) else "frozenset()"
-        inner = ", ".join(sorted(_flat(v, imports, where) for v in value))
-        return "{" + inner + "}" if isinstance(value, set) else "frozenset({" + inner + "})"
-    return _name(value, imports, where)
+class _Writer:
+    """Formats one config; each container's one-line form is computed once."""
+
+    def __init__(self, imports: _Imports) -> None:
+        self.imports = imports
+        self.flat_of: dict[int, str] = {}
+        self.as_call: dict[int, bool] = {}
+
+    def call_style(self, value: dict[Any, Any]) -> bool:
+        style = self.as_call.get(id(value))
+        if style is None:
+            style = self.imports.dict_calls and bool(value) and all(map(_is_identifier, value))
+            self.as_call[id(value)] = style
+        return style
+
+    def flat(self, value: Any) -> str:
+        if isinstance(value, _SCALARS):
+            return _scalar(value)
+        cached = self.flat_of.get(id(value))
+        if cached is not None:
+            return cached
+        flat = self.flat
+        if isinstance(value, dict):
+            if self.call_style(value):
+                text = "dict(" + ", ".join(f"{k}={flat(v)}" for k, v in dict.items(value)) + ")"
+            else:
+                inner = ", ".join(f"{flat(k)}: {flat(v)}" for k, v in dict.items(value))
+                text = "{" + inner + "}"
+        elif isinstance(value, list):
+            text = "[" + ", ".join(map(flat, value)) + "]"
+        elif isinstance(value, tuple):
+            text = "(" + ", ".join(map(flat, value)) + ("," if len(value) == 1 else "") + ")"
+        elif isinstance(value, (set, frozenset)):
+            inner = ", ".join(sorted(map(flat, value)))
+            if isinstance(value, set):
+                text = "{" + inner + "}" if value else "set()"
+            else:
+                text = "frozenset({" + inner + "})" if value else "frozenset()"
+        else:
+            text = _name(value, self.imports)
+        self.flat_of[id(value)] = text
+        return text
+
+    def block(self, value: Any, indent: int, used: int) -> str:
+        flat = self.flat(value)
+        if indent + used + len(flat) <= LINE_WIDTH or not value:
+            return flat
+        pad = " " * (indent + 4)
+        if isinstance(value, dict):
+            as_call = self.call_style(value)
+            lines = []
+            for k, v in dict.items(value):
+                head = f"{k}=" if as_call else f"{self.flat(k)}: "
+                lines.append(f"{pad}{head}{self.block(v, indent + 4, len(head) + 1)},")
+            open_, close = ("dict(", ")") if as_call else ("{", "}")
+        elif isinstance(value, (list, tuple)):
+            lines = [f"{pad}{self.block(v, indent + 4, 1)}," for v in value]
+            open_, close = ("[", "]") if isinstance(value, list) else ("(", ")")
+        else:
+            return flat
+        return open_ + "\n" + "\n".join(lines) + "\n" + " " * indent + close
 
 
-def _format(value: Any, indent: int, used: int, imports: _Imports, where: str) -> str:
-    flat = _flat(value, imports, where)
-    if indent + used + len(flat) <= LINE_WIDTH or not value:
-        return flat
-    pad = " " * (indent + 4)
-    lines: list[str] = []
-    if isinstance(value, dict):
-        items = list(dict.items(value))
-        as_call = imports.dict_calls and all(_is_identifier(k) for k, _ in items)
-        for k, v in items:
-            head = f"{k}=" if as_call else f"{_flat(k, imports, where)}: "
-            body = _format(v, indent + 4, len(head) + 1, imports, f"{where}.{k}")
-            lines.append(f"{pad}{head}{body},")
-        open_, close = ("dict(", ")") if as_call else ("{", "}")
-    elif isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            lines.append(f"{pad}{_format(v, indent + 4, 1, imports, f'{where}[{i}]')},")
-        open_, close = ("[", "]") if isinstance(value, list) else ("(", ")")
+def _find(data: Any, target: Any, path: str) -> str | None:
+    """The dotted path of ``target`` (by identity) inside ``data``, for error messages."""
+    if data is target:
+        return path
+    if isinstance(data, dict):
+        items = [(f"{path}.{k}", v) for k, v in dict.items(data)]
+    elif isinstance(data, (list, tuple)):
+        items = [(f"{path}[{i}]", v) for i, v in enumerate(data)]
     else:
-        return flat
-    return open_ + "\n" + "\n".join(lines) + "\n" + " " * indent + close
+        return None
+    for sub_path, value in items:
+        found = _find(value, target, sub_path)
+        if found:
+            return found
+    return None
 
 
 def format_python(data: dict[str, Any]) -> str:
@@ -142,15 +181,24 @@ def format_python(data: dict[str, Any]) -> str:
             be written (an object that is neither built-in nor importable by name).
     """
     imports = _Imports()
-    body: list[str] = []
     imports.dict_calls = "dict" not in data  # a top-level key named dict shadows dict()
+    writer = _Writer(imports)
+    body: list[str] = []
     for key, value in dict.items(data):
         if not _is_identifier(key) or key.startswith("__") or key == "_base_":
             raise ConfigError(
                 f"cannot write top-level key {key!r} to a Python config: it is not a valid "
                 "variable name, or is dropped when the file is read (write .json or .yaml)"
             )
-        body.append(f"{key} = {_format(value, 0, len(key) + 3, imports, key)}")
+        try:
+            body.append(f"{key} = {writer.block(value, 0, len(key) + 3)}")
+        except _Unwritable as err:
+            where = _find(value, err.value, key) or key
+            raise ConfigError(
+                f"cannot write {where} = {err.value!r} to a Python config: a "
+                f"{type(err.value).__name__} is not a built-in value and cannot be imported "
+                "by name"
+            ) from None
     header = imports.lines()
     if header:
         return "\n".join(header) + "\n\n" + "\n".join(body) + "\n"
