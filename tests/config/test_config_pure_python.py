@@ -142,3 +142,21 @@ def test_read_base_is_a_no_op_outside_config_loading():
     with read_base():
         value = 1
     assert value == 1
+
+
+def test_only_stdlib_and_mme_config_are_imported_while_parsing(tmp_path):
+    (tmp_path / "cfg.py").write_text(
+        "import os\n"
+        "from mme.config import read_base\n"
+        "from mme.runner import Runner\n"
+        "import numpy as np\n"
+        "runner = dict(type=Runner)\n"
+        "arr = np\n"
+        "sep = os.sep\n"
+    )
+    raw = Config.fromfile(tmp_path / "cfg.py").to_dict()
+    assert raw == {
+        "runner": {"type": LazyObject("mme.runner", ("Runner",))},
+        "arr": LazyObject("numpy"),
+        "sep": __import__("os").sep,
+    }

@@ -23,7 +23,17 @@ from mme.config.config_dict import ConfigDict
 from mme.config.errors import ConfigError
 from mme.config.lazy import LazyObject
 
-_REAL_IMPORT_ROOTS = frozenset(sys.stdlib_module_names) | {"mme"}
+_STDLIB = frozenset(sys.stdlib_module_names)
+
+
+def _imported_for_real(module: str) -> bool:
+    """Standard-library modules and mme.config itself are imported while parsing."""
+    return (
+        module.split(".")[0] in _STDLIB
+        or module == "__future__"
+        or module == "mme.config"
+        or module.startswith("mme.config.")
+    )
 
 
 @dataclass
@@ -146,7 +156,7 @@ def _rewrite_import(
                 "configs inside a 'with read_base():' block"
             )
         module = node.module or ""
-        if module.split(".")[0] in _REAL_IMPORT_ROOTS or module == "__future__":
+        if _imported_for_real(module):
             return [node]
         out: list[ast.stmt] = []
         for alias in node.names:
@@ -161,7 +171,7 @@ def _rewrite_import(
         return out
     out = []
     for alias in node.names:
-        if alias.name.split(".")[0] in _REAL_IMPORT_ROOTS:
+        if _imported_for_real(alias.name):
             out.append(ast.copy_location(ast.Import(names=[alias]), node))
         elif alias.asname:
             source.lazy_names[alias.asname] = LazyObject(alias.name)
