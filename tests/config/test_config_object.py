@@ -67,3 +67,10 @@ def test_fromstring_resolves_bases_from_the_working_directory(tutorial):
 def test_non_dict_argument_is_rejected():
     with pytest.raises(TypeError, match="Config needs a dict, got list"):
         Config([1, 2])
+
+
+def test_reserved_names_are_read_only():
+    cfg = Config(dict(a=1))
+    with pytest.raises(AttributeError, match=r"Config\.filename is read-only"):
+        cfg.filename = "x.py"
+    assert "filename" not in cfg

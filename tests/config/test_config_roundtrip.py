@@ -139,3 +139,46 @@ def test_random_configs_round_trip(tmp_path_factory, ext):
 
     check()
     shutil.rmtree(folder)
+
+
+TRICKY_STRINGS = [
+    "1e5",
+    "1E-5",
+    "0x1F",
+    "0o17",
+    "1_000",
+    "+1",
+    "-.5",
+    ".inf",
+    "nan",
+    "1:20",
+    "2001-12-14",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "null",
+    "~",
+    "True",
+    "false",
+    "",
+    " lead",
+    "trail ",
+    "a: b",
+    "#c",
+    "- x",
+    "multi\nline",
+    "tab\tx",
+    "quote'\"",
+    "back\\slash",
+    "{{not a var",
+    "ünïcødé",
+]
+
+
+@pytest.mark.parametrize("ext", [".py", ".json", ".yaml"])
+def test_strings_that_look_like_other_types_stay_strings(tmp_path, ext):
+    cfg = Config({"values": TRICKY_STRINGS, "keyed": {s: s for s in TRICKY_STRINGS if s}})
+    cfg.dump(tmp_path / f"c{ext}")
+    again = Config.fromfile(tmp_path / f"c{ext}")
+    assert same(again.to_dict(), cfg.to_dict())

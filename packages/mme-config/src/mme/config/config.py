@@ -280,6 +280,8 @@ class Config:
         return self._cfg_dict[name]
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name in _RESERVED:
+            raise AttributeError(f"Config.{name} is read-only (and a reserved key)")
         setattr(self._cfg_dict, name, value)
 
     def __setitem__(self, name: str, value: Any) -> None:
