@@ -144,3 +144,10 @@ def test_dump_non_identifier_top_level_key_to_python():
 def test_dump_non_identifier_top_level_key_to_json_works(tmp_path):
     Config({"my-key": 1}).dump(tmp_path / "out.json")
     assert Config.fromfile(tmp_path / "out.json").to_dict() == {"my-key": 1}
+
+
+@pytest.mark.parametrize("ext", [".json", ".yaml"])
+def test_dump_unknown_object_to_data_format_names_the_key(tmp_path, ext):
+    cfg = Config(dict(optimizer=dict(params=[1, iter([1])])))
+    with pytest.raises(ConfigError, match=r"optimizer\.params\[1\] = .*list_iterator"):
+        cfg.dump(tmp_path / f"out{ext}")

@@ -56,6 +56,12 @@ ConfigYamlDumper.add_implicit_resolver(
 )
 ConfigYamlDumper.add_multi_representer(dict, _represent_dict)
 ConfigYamlDumper.add_representer(tuple, _represent_tuple)
+ConfigYamlDumper.add_representer(
+    set, lambda dumper, data: dumper.represent_list(sorted(data, key=repr))
+)
+ConfigYamlDumper.add_representer(
+    frozenset, lambda dumper, data: dumper.represent_list(sorted(data, key=repr))
+)
 ConfigYamlDumper.add_representer(LazyObject, _represent_name)
 ConfigYamlDumper.add_multi_representer(type, _represent_name)
 
@@ -69,6 +75,24 @@ def object_name(obj: Any) -> str:
     if module is None or qualname is None:
         raise TypeError(f"cannot write {obj!r} ({type(obj).__name__}) to a config file")
     return f"{module}.{qualname}"
+
+
+_PLAIN = (str, int, float, bool, type(None), LazyObject, type)
+
+
+def check_writable(value: Any, where: str, fmt: str) -> None:
+    """Raise ``ConfigError`` naming the first key whose value JSON/YAML cannot hold."""
+    if isinstance(value, dict):
+        for k, v in dict.items(value):
+            check_writable(v, f"{where}.{k}" if where else str(k), fmt)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for i, v in enumerate(value):
+            check_writable(v, f"{where}[{i}]", fmt)
+    elif not isinstance(value, _PLAIN):
+        raise ConfigError(
+            f"cannot write {where} = {value!r} to {fmt}: a {type(value).__name__} is not a "
+            "built-in value"
+        )
 
 
 def load_yaml(text: str, path: str) -> Any:
@@ -101,11 +125,13 @@ def dump_json(data: dict[str, Any]) -> str:
     """One-line JSON in insertion order (tuples become lists: JSON has no tuple)."""
     from mme.config.config_dict import to_plain
 
+    check_writable(data, "", "JSON")
     return json.dumps(to_plain(data), default=_json_default, ensure_ascii=False)
 
 
 def dump_yaml(data: dict[str, Any]) -> str:
     """Block-style YAML with sorted keys (where keys can be sorted)."""
+    check_writable(data, "", "YAML")
     text: str = yaml.dump(
         data, Dumper=ConfigYamlDumper, sort_keys=True, allow_unicode=True, default_flow_style=False
     )
