@@ -115,7 +115,7 @@ def parse_python_config(text: str, path: str) -> PythonConfigSource:
         ):
             try:
                 value = ast.literal_eval(node.value)
-            except ValueError:
+            except (ValueError, TypeError, SyntaxError):
                 raise ConfigError(
                     f"{path}:{node.lineno}: _base_ must be a file name or a list of file "
                     "names written as literals"
