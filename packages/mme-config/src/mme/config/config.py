@@ -215,7 +215,7 @@ class Config:
         The last origin is the one in effect; earlier ones were overridden along the
         inheritance chain (bases first).
 
-        Example:
+        Examples:
             >>> print(cfg.explain("optimizer.lr"))  # doctest: +SKIP
             optimizer.lr = 0.01
               set by    configs/resnet50_lr0.01.py:3  optimizer = dict(lr=0.01)

@@ -34,7 +34,7 @@ class ConfigDict(Dict):
     ``AttributeError`` (with the closest existing keys suggested) instead of silently
     creating an empty dict.
 
-    Example:
+    Examples:
         >>> cfg = ConfigDict(model=dict(type="ResNet", depth=50))
         >>> cfg.model.depth, cfg["model"]["type"]
         (50, 'ResNet')

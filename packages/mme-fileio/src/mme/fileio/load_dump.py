@@ -61,7 +61,7 @@ def load(
         FileNotFoundError: The file does not exist; the message has the full URI.
         FileParseError: The content is broken; the message names file, line and column.
 
-    Example:
+    Examples:
         >>> data = load("config.json")
         >>> with open("config.yaml") as f:
         ...     data = load(f, file_format="yaml")
@@ -117,7 +117,7 @@ def dump(
     Returns:
         The serialized object when ``file`` is None, else None.
 
-    Example:
+    Examples:
         >>> text = dump({"a": 1}, file_format="json")
         >>> dump({"a": 1}, "out.pkl")
     """

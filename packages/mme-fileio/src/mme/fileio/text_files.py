@@ -32,7 +32,7 @@ def list_from_file(
         encoding: The text encoding of the file.
         backend_args: Selects and configures the storage backend.
 
-    Example:
+    Examples:
         >>> list_from_file("a.txt", offset=2)
         ['c', 'd', 'e']
     """
@@ -63,7 +63,7 @@ def dict_from_file(
         encoding: The text encoding of the file.
         backend_args: Selects and configures the storage backend.
 
-    Example:
+    Examples:
         >>> dict_from_file("b.txt")
         {'1': 'cat', '2': ['dog', 'cow'], '3': 'panda'}
     """

@@ -106,7 +106,7 @@ class HistoryBuffer:
     and all such pending values are brought to the host in one transfer the next
     time the buffer is read, or every 256 updates.
 
-    Example:
+    Examples:
         >>> buffer = HistoryBuffer([1, 2, 3], [1, 1, 1])
         >>> buffer.update(4)
         >>> buffer.mean(2), buffer.max(), buffer.current()

@@ -119,7 +119,7 @@ class MMLogger(logging.Logger, ManagerMixin):
         console_all_ranks: Every rank writes to the console at ``log_level``;
             by default ranks other than 0 only show ERROR and above.
 
-    Example:
+    Examples:
         >>> logger = MMLogger.get_instance('doc-logger', log_level='INFO')
         >>> logger.info('this is a test')  # doctest: +SKIP
         04/15 14:01:11 - doc-logger - INFO - this is a test

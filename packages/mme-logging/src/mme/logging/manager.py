@@ -27,7 +27,7 @@ class ManagerMixin:
     safe to call from several threads at once: exactly one instance is built per
     name.
 
-    Example:
+    Examples:
         >>> class GlobalClass(ManagerMixin):
         ...     def __init__(self, name, value=0):
         ...         super().__init__(name)

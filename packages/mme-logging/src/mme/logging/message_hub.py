@@ -38,7 +38,7 @@ class MessageHub(ManagerMixin):
         resumed_keys: key -> whether the key is saved by :meth:`state_dict`
             (True when not given).
 
-    Example:
+    Examples:
         >>> hub = MessageHub.get_instance('doc-example')
         >>> hub.update_scalar('train/loss', 1)
         >>> hub.update_scalar('train/loss', 3)

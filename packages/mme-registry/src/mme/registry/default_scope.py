@@ -37,7 +37,7 @@ class DefaultScope:
         name: The instance name, as passed to :meth:`get_instance`.
         scope_name: The scope registries should build from.
 
-    Example:
+    Examples:
         >>> from mme.registry import DefaultScope
         >>> scope = DefaultScope.get_instance("my_task", scope_name="mmalpha")
         >>> DefaultScope.get_current_instance().scope_name

@@ -75,7 +75,7 @@ class Registry:
             package of the module that creates it.
         locations: Modules to import, on the first lookup, to register the entries.
 
-    Example:
+    Examples:
         >>> ACTIVATIONS = Registry("activation", scope="demo")
         >>> @ACTIVATIONS.register_module()
         ... class ReLU:
@@ -384,7 +384,7 @@ class Registry:
                 and ``force`` is false.
             TypeError: bad ``name``, ``force`` or ``module``.
 
-        Example:
+        Examples:
             >>> MODELS = Registry("model", scope="demo")
             >>> @MODELS.register_module(name=["Net", "Network"])
             ... def make_net(width: int = 8) -> dict:

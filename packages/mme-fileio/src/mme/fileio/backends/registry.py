@@ -87,7 +87,7 @@ def register_backend(
         force: Replace a backend already registered under ``name`` or a prefix.
         prefixes: URI prefixes it serves (``'mystore'`` for ``mystore://...``).
 
-    Example:
+    Examples:
         >>> @register_backend("mystore", prefixes="mystore")
         ... class MyStore(BaseStorageBackend): ...
     """

@@ -47,7 +47,7 @@ def register_handler(
         file_formats: One format (``'txt'``) or several (``['txt', 'log']``).
         **kwargs: Passed to the handler's constructor.
 
-    Example:
+    Examples:
         >>> @register_handler(["txt", "log"])
         ... class TxtHandler(BaseFileHandler): ...
     """
