@@ -131,7 +131,9 @@ def object_collectives() -> dict[str, Any]:
     payload = {"rank": rank, "words": ["x"] * (rank + 1) * 50, "tensor": torch.arange(rank + 2)}
     out: dict[str, Any] = {}
     gathered = dist.all_gather_object(payload)
-    out["all_gather_object"] = [(g["rank"], len(g["words"]), g["tensor"].tolist()) for g in gathered]
+    out["all_gather_object"] = [
+        (g["rank"], len(g["words"]), g["tensor"].tolist()) for g in gathered
+    ]
     at_zero = dist.gather_object(("from", rank), dst=0)
     out["gather_object_dst0"] = at_zero
     at_one = dist.gather_object({"r": rank}, dst=1)

@@ -20,7 +20,8 @@ def main() -> None:
     spec = importlib.util.spec_from_file_location(
         "dist_scenarios", Path(__file__).with_name("dist_scenarios.py")
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     scenarios = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(scenarios)
     try:

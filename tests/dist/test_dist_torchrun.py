@@ -19,6 +19,7 @@ def _run(command: list[str], limit: float) -> subprocess.CompletedProcess[str]:
     """Run ``command`` in its own session; on timeout kill the launcher and its workers."""
     env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
     env["OMP_NUM_THREADS"] = "1"
+    env["PYTHONFAULTHANDLER"] = "1"
     proc = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,

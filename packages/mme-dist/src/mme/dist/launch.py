@@ -6,6 +6,7 @@ environment and the CUDA facts, tested without processes), then the plan is appl
 
 from __future__ import annotations
 
+import atexit
 import difflib
 import itertools
 import logging
@@ -464,6 +465,8 @@ def init_dist(
             f"{exc}"
         ) from exc
     _state.current().timeout = group_timeout
+    atexit.unregister(_destroy_at_exit)  # once, however often init_dist runs
+    atexit.register(_destroy_at_exit)
     _init_local_groups(plan.node)
     logger.info(
         "Process group started: launcher %s, backend %s, rank %d of %d, local rank %d, "
@@ -478,6 +481,19 @@ def init_dist(
         group_timeout,
         f", cuda:{plan.cuda_device}" if plan.cuda_device is not None else "",
     )
+
+
+def _destroy_at_exit() -> None:
+    """Destroy the process group before the interpreter exits.
+
+    A gloo group still alive when the interpreter finishes can abort the process during
+    teardown ("terminate called without an active exception") after the script succeeded.
+    """
+    if is_distributed():
+        try:
+            torch_dist.destroy_process_group()
+        except (RuntimeError, ValueError) as exc:  # peers may be gone already
+            logger.debug("destroy_process_group at exit failed: %s", exc)
 
 
 def _init_local_groups(node: str) -> None:

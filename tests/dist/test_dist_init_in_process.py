@@ -1,0 +1,118 @@
+"""init_dist in this process with world size 1: the real call path, CPU and pretend-CUDA."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import socket
+import weakref
+from collections.abc import Iterator
+
+import pytest
+import torch
+import torch.distributed as torch_dist
+
+import mme.dist as dist
+
+pytestmark = pytest.mark.spec("DIST-01")
+
+
+@pytest.fixture
+def one_rank_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """torchrun's variables for a job of one process; the group is destroyed afterwards."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    for name, value in {
+        "RANK": "0",
+        "WORLD_SIZE": "1",
+        "LOCAL_RANK": "0",
+        "LOCAL_WORLD_SIZE": "1",
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(port),
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GROUP_RANK", raising=False)
+    yield
+    if torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
+
+
+def test_init_dist_on_a_cpu_machine_uses_gloo_and_never_touches_cuda(
+    one_rank_env: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_cuda(device: int) -> None:
+        raise AssertionError("set_device must not be called without CUDA")
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "set_device", no_cuda)
+    with caplog.at_level(logging.INFO, logger="mme.dist"):
+        dist.init_dist("pytorch", backend="nccl")  # MMEngine's default backend, on a CPU box
+    assert dist.is_distributed()
+    assert dist.get_backend() == "gloo"
+    assert dist.get_dist_info() == (0, 1)
+    assert (dist.get_local_rank(), dist.get_local_size()) == (0, 1)
+    assert dist.get_world_size(dist.get_local_group()) == 1
+    assert "backend 'nccl' needs CUDA" in caplog.text
+    assert "Process group started: launcher pytorch, backend gloo, rank 0 of 1" in caplog.text
+    assert "timeout 0:30:00" in caplog.text  # the specified default
+    value = torch.tensor([2.0])
+    dist.all_reduce(value)
+    assert value.item() == 2.0
+
+
+def test_init_dist_with_cuda_selects_the_local_device_first(
+    one_rank_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    selected: list[int] = []
+    monkeypatch.setenv("LOCAL_RANK", "5")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 4)
+    monkeypatch.setattr(torch.cuda, "set_device", selected.append)
+    dist.init_dist("pytorch", backend="gloo", timeout=12.5)
+    assert selected == [1]  # LOCAL_RANK 5 on a machine with 4 GPUs
+    assert dist.get_backend() == "gloo"
+
+
+def test_init_dist_twice_is_refused(one_rank_env: None) -> None:
+    dist.init_dist("pytorch", backend="gloo")
+    with pytest.raises(RuntimeError, match=r"already initialised \(backend 'gloo', rank 0 of 1\)"):
+        dist.init_dist("pytorch", backend="gloo")
+
+
+def test_destroyed_groups_are_not_kept_alive_or_returned(one_rank_env: None) -> None:
+    dist.init_dist("pytorch", backend="gloo")
+    world = weakref.ref(torch_dist.group.WORLD)
+    local = weakref.ref(dist.get_local_group())
+    torch_dist.destroy_process_group()
+    gc.collect()
+    assert world() is None
+    assert local() is None
+    assert dist.get_local_group() is None
+    assert dist.get_local_size() == 1
+
+
+def test_bad_arguments_are_refused_before_anything_starts(one_rank_env: None) -> None:
+    with pytest.raises(ValueError, match=r"timeout must be positive, got -1"):
+        dist.init_dist("pytorch", backend="gloo", timeout=-1)
+    with pytest.raises(TypeError, match=r"timeout must be seconds .* got '10'"):
+        dist.init_dist("pytorch", backend="gloo", timeout="10")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"init_backend='colossalai' is not supported"):
+        dist.init_dist("pytorch", backend="gloo", init_backend="colossalai")
+    assert not dist.is_distributed()
+
+
+def test_a_failing_rendezvous_names_launcher_rank_and_address(
+    one_rank_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(**kwargs: object) -> None:
+        raise RuntimeError("connection refused")
+
+    monkeypatch.setattr(torch_dist, "init_process_group", refuse)
+    with pytest.raises(dist.LaunchError) as info:
+        dist.init_dist("pytorch", backend="gloo")
+    assert str(info.value).startswith(
+        "init_dist('pytorch'): rank 0 of 1 could not start the 'gloo' process group at 127.0.0.1:"
+    )
+    assert str(info.value).endswith(": connection refused")
+    assert isinstance(info.value.__cause__, RuntimeError)
