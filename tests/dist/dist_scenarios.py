@@ -141,6 +141,15 @@ def object_collectives() -> dict[str, Any]:
     items: list[Any] = [f"cfg of rank {rank}", {"lr": 0.1 * (rank + 1)}, None]
     dist.broadcast_object_list(items, src=1)
     out["broadcast_object_list_from_1"] = items
+    tensors = {
+        "bf16": torch.full((2, 3), rank + 0.5, dtype=torch.bfloat16),
+        "view": torch.arange(12.0).reshape(3, 4).t()[1:] + rank,
+        "param": torch.nn.Parameter(torch.full((2,), float(rank))),
+    }
+    received = dist.all_gather_object(tensors)[1 - rank]  # the other rank's tensors
+    out["tensors_from_other_rank"] = {
+        name: (type(t).__name__, str(t.dtype), t.float().tolist()) for name, t in received.items()
+    }
     return out
 
 

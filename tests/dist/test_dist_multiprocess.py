@@ -69,6 +69,14 @@ def test_object_collectives_on_two_ranks(ranks: Ranks) -> None:
     for out in (rank0, rank1):
         assert out["all_gather_object"] == [(0, 50, [0, 1]), (1, 100, [0, 1, 2])]
         assert out["broadcast_object_list_from_1"] == ["cfg of rank 1", {"lr": 0.2}, None]
+    view = [[1.0, 5.0, 9.0], [2.0, 6.0, 10.0], [3.0, 7.0, 11.0]]
+    for rank, out in enumerate((rank0, rank1)):
+        other = 1 - rank
+        assert out["tensors_from_other_rank"] == {
+            "bf16": ("Tensor", "torch.bfloat16", [[other + 0.5] * 3] * 2),
+            "view": ("Tensor", "torch.float32", [[v + other for v in row] for row in view]),
+            "param": ("Parameter", "torch.float32", [float(other)] * 2),
+        }
     assert rank0["gather_object_dst0"] == [("from", 0), ("from", 1)]
     assert rank1["gather_object_dst0"] is None
     assert rank0["gather_object_dst1"] is None

@@ -1,15 +1,19 @@
 """Collectives for any picklable Python object, no-ops in one process.
 
-Objects are pickled into byte tensors on the group's communication device; with nccl that is
-the current CUDA device, so call ``torch.cuda.set_device`` first (``init_dist`` does).
+Objects are pickled (plain CPU tensors through a fast path, see ``_serialize``) into byte
+tensors on the group's communication device; with nccl that is the current CUDA device, so
+call ``torch.cuda.set_device`` first (``init_dist`` does). Each call is two collectives: the
+byte counts, then the padded bytes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import torch
 import torch.distributed as torch_dist
 
+from mme.dist._serialize import from_byte_tensor, to_byte_tensor
 from mme.dist.devices import get_comm_device
 from mme.dist.errors import naming_collective
 from mme.dist.query import get_rank, get_world_size
@@ -21,13 +25,27 @@ def _global_rank(group: ProcessGroup | None, group_rank: int) -> int:
     return group_rank if group is None else torch_dist.get_global_rank(group, group_rank)
 
 
+def _sizes(payload: torch.Tensor, group: ProcessGroup | None, world_size: int) -> list[int]:
+    size = torch.tensor([payload.numel()], dtype=torch.int64, device=payload.device)
+    sizes = [torch.empty_like(size) for _ in range(world_size)]
+    torch_dist.all_gather(sizes, size, group)
+    return [int(s.item()) for s in sizes]
+
+
+def _padded(payload: torch.Tensor, length: int) -> torch.Tensor:
+    if payload.numel() == length:
+        return payload
+    out = payload.new_zeros(length)
+    out[: payload.numel()] = payload
+    return out
+
+
 def broadcast_object_list(
     data: list[Any], src: int = 0, group: ProcessGroup | None = None
 ) -> None:
     """Replace the items of ``data`` on every rank with those of rank ``src``, in place.
 
-    ``data`` must have the same length on every rank; on the receiving ranks its items are
-    placeholders (e.g. ``[None, None]``).
+    On the receiving ranks the items are placeholders (e.g. ``[None, None]``).
     """
     if not isinstance(data, list):
         raise TypeError(
@@ -36,10 +54,18 @@ def broadcast_object_list(
         )
     if get_world_size(group) == 1:
         return
+    device = get_comm_device(group)
+    is_src = get_rank(group) == src
+    global_src = _global_rank(group, src)
     with naming_collective("broadcast_object_list"):
-        torch_dist.broadcast_object_list(
-            data, src=_global_rank(group, src), group=group, device=get_comm_device(group)
-        )
+        payload = to_byte_tensor(data, device) if is_src else None
+        size = torch.tensor([0 if payload is None else payload.numel()], device=device)
+        torch_dist.broadcast(size, global_src, group)
+        if payload is None:
+            payload = torch.empty(int(size.item()), dtype=torch.uint8, device=device)
+        torch_dist.broadcast(payload, global_src, group)
+    if not is_src:
+        data[:] = from_byte_tensor(payload, payload.numel())
 
 
 def all_gather_object(data: Any, group: ProcessGroup | None = None) -> list[Any]:
@@ -47,10 +73,13 @@ def all_gather_object(data: Any, group: ProcessGroup | None = None) -> list[Any]
     world_size = get_world_size(group)
     if world_size == 1:
         return [data]
-    gathered: list[Any] = [None] * world_size
+    payload = to_byte_tensor(data, get_comm_device(group))
     with naming_collective("all_gather_object"):
-        torch_dist.all_gather_object(gathered, data, group)
-    return gathered
+        sizes = _sizes(payload, group, world_size)
+        longest = max(sizes)
+        outputs = [payload.new_empty(longest) for _ in sizes]
+        torch_dist.all_gather(outputs, _padded(payload, longest), group)
+    return [from_byte_tensor(out, size) for out, size in zip(outputs, sizes, strict=True)]
 
 
 def gather_object(data: Any, dst: int = 0, group: ProcessGroup | None = None) -> list[Any] | None:
@@ -64,7 +93,14 @@ def gather_object(data: Any, dst: int = 0, group: ProcessGroup | None = None) ->
     if world_size == 1:
         return [data]
     is_dst = get_rank(group) == dst
-    gathered: list[Any] | None = [None] * world_size if is_dst else None
+    payload = to_byte_tensor(data, get_comm_device(group))
     with naming_collective("gather_object"):
-        torch_dist.gather_object(data, gathered, dst=_global_rank(group, dst), group=group)
-    return gathered
+        sizes = _sizes(payload, group, world_size)
+        longest = max(sizes)
+        outputs = [payload.new_empty(longest) for _ in sizes] if is_dst else None
+        torch_dist.gather(
+            _padded(payload, longest), outputs, dst=_global_rank(group, dst), group=group
+        )
+    if outputs is None:
+        return None
+    return [from_byte_tensor(out, size) for out, size in zip(outputs, sizes, strict=True)]
