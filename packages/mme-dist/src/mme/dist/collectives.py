@@ -257,8 +257,11 @@ def _check_same_layout(
     data: Mapping[str, torch.Tensor], keys: list[str], group: ProcessGroup | None
 ) -> None:
     layout = [(str(key), str(data[key].dtype), tuple(data[key].shape)) for key in keys]
-    checksum = torch.tensor([zlib.crc32(repr(layout).encode())], dtype=torch.int64)
-    checksums = all_gather(checksum, group)
+    device = get_comm_device(group)
+    checksum = torch.tensor([zlib.crc32(repr(layout).encode())], dtype=torch.int64, device=device)
+    checksums = [torch.empty_like(checksum) for _ in range(get_world_size(group))]
+    with naming_collective("all_reduce_dict"):
+        torch_dist.all_gather(checksums, checksum, group)
     if all(bool((c == checksum).all()) for c in checksums):
         return
     from mme.dist.objects import all_gather_object
