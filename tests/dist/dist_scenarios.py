@@ -223,3 +223,20 @@ def _failing(call: Any) -> dict[str, Any]:
             "seconds": time.monotonic() - start,
         }
     return {"message": "no error", "seconds": time.monotonic() - start}
+
+
+def rank1_raises() -> None:
+    """Rank 1 fails; rank 0 then fails in its barrier. The harness must show rank 1's error."""
+    if dist.get_rank() == 1:
+        raise ValueError("boom from rank 1")
+    dist.barrier()
+
+
+def rank0_hangs() -> None:
+    """Rank 0 never returns; the harness must kill both ranks at its wall-clock limit."""
+    if dist.get_rank() == 0:
+        time.sleep(120)
+
+
+rank1_raises.final_barrier = False  # type: ignore[attr-defined]
+rank0_hangs.final_barrier = False  # type: ignore[attr-defined]
