@@ -95,6 +95,28 @@ def run_ranks(
         limit: hard wall-clock limit for the whole run in seconds.
         may_exit: ranks that are expected to exit without returning (their value is None).
     """
+    for attempt in range(2):
+        values, failures = _run_once(
+            tmp_path, scenario, world_size, launcher, group_timeout, limit, may_exit
+        )
+        # The free port can be taken by another program before rank 0 binds it: retry once.
+        if not (failures and attempt == 0 and "ddress already in use" in "".join(failures)):
+            break
+    if failures:
+        pytest.fail(f"scenario {scenario!r} failed:\n" + "\n".join(failures), pytrace=False)
+    return values
+
+
+def _run_once(
+    tmp_path: Path,
+    scenario: str,
+    world_size: int,
+    launcher: str,
+    group_timeout: float,
+    limit: float,
+    may_exit: tuple[int, ...],
+) -> tuple[list[Any], list[str]]:
+    """Start the ranks once; return their values and the failure reports (empty if none)."""
     port = free_port()
     procs: list[tuple[subprocess.Popen[bytes], Path, Path]] = []
     for rank in range(world_size):
@@ -133,9 +155,7 @@ def run_ranks(
         values.append(pickle.loads(out.read_bytes()))
     if timed_out:
         failures.insert(0, f"the ranks did not finish within {limit} s and were killed")
-    if failures:
-        pytest.fail(f"scenario {scenario!r} failed:\n" + "\n".join(failures), pytrace=False)
-    return values
+    return values, failures
 
 
 @pytest.fixture
