@@ -30,25 +30,33 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def launcher_env(launcher: str, rank: int, world_size: int, port: int) -> dict[str, str]:
-    """The variables the launcher would set for ``rank`` (all ranks on this one machine)."""
+def launcher_env(
+    launcher: str, rank: int, world_size: int, port: int, nodes: int = 1
+) -> dict[str, str]:
+    """The variables the launcher would set for ``rank``.
+
+    The ranks are placed node by node on ``nodes`` pretend machines (all really this one).
+    """
+    per_node = world_size // nodes
+    node, local_rank = divmod(rank, per_node)
     if launcher == "pytorch":
         return {
             "MASTER_ADDR": "127.0.0.1",
             "MASTER_PORT": str(port),
             "RANK": str(rank),
             "WORLD_SIZE": str(world_size),
-            "LOCAL_RANK": str(rank),
-            "LOCAL_WORLD_SIZE": str(world_size),
+            "GROUP_RANK": str(node),
+            "LOCAL_RANK": str(local_rank),
+            "LOCAL_WORLD_SIZE": str(per_node),
         }
     if launcher == "slurm":
         return {
             "SLURM_PROCID": str(rank),
             "SLURM_NTASKS": str(world_size),
-            "SLURM_LOCALID": str(rank),
-            "SLURM_NODEID": "0",
+            "SLURM_LOCALID": str(local_rank),
+            "SLURM_NODEID": str(node),
             "SLURM_NODELIST": "localhost,node[02-03]",
-            "SLURM_TASKS_PER_NODE": f"{world_size},1(x2)",
+            "SLURM_TASKS_PER_NODE": f"{per_node}(x{nodes})",
             "MASTER_PORT": str(port),
         }
     if launcher == "mpi":
@@ -83,6 +91,7 @@ def run_ranks(
     group_timeout: float = 10.0,
     limit: float = 30.0,
     may_exit: tuple[int, ...] = (),
+    nodes: int = 1,
 ) -> list[Any]:
     """Run ``scenario`` on ``world_size`` ranks; return each rank's return value.
 
@@ -94,10 +103,11 @@ def run_ranks(
         group_timeout: the process group timeout in seconds.
         limit: hard wall-clock limit for the whole run in seconds.
         may_exit: ranks that are expected to exit without returning (their value is None).
+        nodes: number of pretend machines the ranks are spread over (pytorch and slurm).
     """
     for attempt in range(2):
         values, failures = _run_once(
-            tmp_path, scenario, world_size, launcher, group_timeout, limit, may_exit
+            tmp_path, scenario, world_size, launcher, group_timeout, limit, may_exit, nodes
         )
         # The free port can be taken by another program before rank 0 binds it: retry once.
         if not (failures and attempt == 0 and "ddress already in use" in "".join(failures)):
@@ -115,13 +125,14 @@ def _run_once(
     group_timeout: float,
     limit: float,
     may_exit: tuple[int, ...],
+    nodes: int,
 ) -> tuple[list[Any], list[str]]:
     """Start the ranks once; return their values and the failure reports (empty if none)."""
     port = free_port()
     procs: list[tuple[subprocess.Popen[bytes], Path, Path]] = []
     for rank in range(world_size):
         out, err = tmp_path / f"rank{rank}.pkl", tmp_path / f"rank{rank}.err"
-        env = _base_env() | launcher_env(launcher, rank, world_size, port)
+        env = _base_env() | launcher_env(launcher, rank, world_size, port, nodes)
         env["MME_TEST_TMP"] = str(tmp_path)
         command = [sys.executable, str(WORKER), scenario, launcher, str(group_timeout), str(out)]
         with err.open("wb") as stderr:

@@ -116,3 +116,30 @@ def test_a_failing_rendezvous_names_launcher_rank_and_address(
     )
     assert str(info.value).endswith(": connection refused")
     assert isinstance(info.value.__cause__, RuntimeError)
+
+
+@pytest.mark.spec("DIST-03")
+def test_cpu_results_use_a_separate_gloo_group_when_the_default_is_not_gloo(
+    one_rank_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mme.dist import query
+
+    dist.init_dist("pytorch", backend="gloo")
+    assert query.cpu_group() is dist.get_default_group()  # gloo: the default group serves
+    created: list[str] = []
+    real_new_group = torch_dist.new_group
+
+    def new_group(*args: object, **kwargs: object) -> object:
+        created.append(str(kwargs.get("backend")))
+        return real_new_group(*args, **kwargs)  # type: ignore[arg-type]
+
+    torch_dist.destroy_process_group()
+    dist.init_dist("pytorch", backend="gloo")
+    monkeypatch.setattr(query, "get_backend", lambda group=None: "nccl")  # pretend a GPU job
+    monkeypatch.setattr(torch_dist, "new_group", new_group)
+    group = query.cpu_group()
+    assert created == ["gloo"]
+    assert group is not None
+    assert group is not dist.get_default_group()
+    assert query.cpu_group() is group  # made once
+    assert created == ["gloo"]

@@ -142,3 +142,13 @@ def test_slurm_and_mpi_launchers_start_a_real_group(ranks: Ranks, launcher: str)
         assert facts["env"]["MASTER_ADDR"] == expected_addr
         assert facts["env"]["RANK"] == str(rank)
         assert facts["env"]["LOCAL_RANK"] == str(rank)
+
+
+@pytest.mark.spec("DIST-01", "DIST-02")
+@pytest.mark.parametrize("launcher", ["pytorch", "slurm"])
+def test_two_nodes_give_each_rank_its_own_local_group(ranks: Ranks, launcher: str) -> None:
+    results = ranks("launch_facts", launcher=launcher, nodes=2)
+    for rank, facts in enumerate(results):
+        assert facts["dist_info"] == (rank, 2)
+        assert facts["sum_of_ranks_plus_one"] == 3.0
+        assert (facts["local_rank"], facts["local_size"], facts["local_group_size"]) == (0, 1, 1)
