@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 import torch
+import torch.distributed
 
 import mme.dist as dist
 
@@ -166,6 +167,12 @@ def mismatch_errors() -> dict[str, str]:
         dist.all_gather(torch.zeros(2, dtype=torch.float32 if rank == 0 else torch.int64))
     except ValueError as exc:
         errors["all_gather"] = str(exc)
+    only_rank0 = torch.distributed.new_group([0])  # every rank must create it
+    if rank == 1:
+        try:
+            dist.all_reduce(torch.ones(1), group=only_rank0)
+        except ValueError as exc:
+            errors["non_member"] = str(exc)
     return errors
 
 

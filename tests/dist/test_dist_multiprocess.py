@@ -85,7 +85,13 @@ def test_object_collectives_on_two_ranks(ranks: Ranks) -> None:
 
 @pytest.mark.spec("DIST-03")
 def test_mismatched_inputs_fail_on_every_rank_with_the_keys_at_fault(ranks: Ranks) -> None:
-    for errors in ranks("mismatch_errors"):
+    rank0, rank1 = ranks("mismatch_errors")
+    assert "non_member" not in rank0
+    assert rank1["non_member"] == (
+        "all_reduce: this process (global rank 1) is not a member of the group it was given; "
+        "only the ranks of a group may call collectives on it."
+    )
+    for errors in (rank0, rank1):
         assert errors["all_reduce_dict"] == (
             "all_reduce_dict: every rank must pass the same keys with tensors of the same dtype "
             "and shape: rank 1 has extra ['acc']."

@@ -18,7 +18,7 @@ import torch.distributed as torch_dist
 from mme.dist._suggest import did_you_mean
 from mme.dist.devices import get_comm_device
 from mme.dist.errors import naming_collective
-from mme.dist.query import get_rank, get_world_size
+from mme.dist.query import get_rank, get_world_size, group_size
 
 ProcessGroup = torch_dist.ProcessGroup
 
@@ -88,7 +88,7 @@ def all_reduce(data: torch.Tensor, op: str = "sum", group: ProcessGroup | None =
     """
     _check_tensor(data, "all_reduce")
     name = _reduce_op(op, data.dtype, "all_reduce")
-    world_size = get_world_size(group)
+    world_size = group_size(group, "all_reduce")
     if world_size == 1:
         return
     buffer = _on_device(data, get_comm_device(group))
@@ -150,7 +150,7 @@ def all_gather(data: torch.Tensor, group: ProcessGroup | None = None) -> list[to
     back with the shape its rank sent, on the device of this rank's ``data``.
     """
     _check_tensor(data, "all_gather")
-    if get_world_size(group) == 1:
+    if group_size(group, "all_gather") == 1:
         return [data]
     device = get_comm_device(group)
     shapes = _exchange_headers(data, group, device, "all_gather")
@@ -172,7 +172,7 @@ def gather(
         :func:`all_gather`); an empty list on the other ranks.
     """
     _check_tensor(data, "gather")
-    world_size = get_world_size(group)
+    world_size = group_size(group, "gather")
     if world_size == 1:
         return [data]
     device = get_comm_device(group)
@@ -191,7 +191,7 @@ def gather(
 def broadcast(data: torch.Tensor, src: int = 0, group: ProcessGroup | None = None) -> None:
     """Copy ``data`` of rank ``src`` into ``data`` of every other rank (same shape everywhere)."""
     _check_tensor(data, "broadcast")
-    if get_world_size(group) == 1:
+    if group_size(group, "broadcast") == 1:
         return
     buffer = _on_device(data, get_comm_device(group))
     with naming_collective("broadcast"):
@@ -206,7 +206,7 @@ def sync_random_seed(group: ProcessGroup | None = None) -> int:
     Samplers use it so that all ranks shuffle with the same order when no seed is given.
     """
     seed = random.randint(0, 2**31 - 1)
-    if get_world_size(group) == 1:
+    if group_size(group, "sync_random_seed") == 1:
         return seed
     value = torch.tensor([seed], dtype=torch.int64)
     broadcast(value, 0, group)
@@ -243,7 +243,7 @@ def all_reduce_dict(
     name = _reduce_op(op, torch.float32, "all_reduce_dict")
     for key in keys:
         _reduce_op(op, data[key].dtype, "all_reduce_dict", f"data[{key!r}]")
-    if get_world_size(group) == 1:
+    if group_size(group, "all_reduce_dict") == 1:
         return
     _check_same_layout(data, keys, group)
     by_dtype: dict[torch.dtype, list[torch.Tensor]] = {}
@@ -307,7 +307,7 @@ def all_reduce_params(
         tensor = _check_tensor(param, "all_reduce_params", f"params[{index}]").detach()
         _reduce_op(op, tensor.dtype, "all_reduce_params", f"params[{index}]")
         tensors.append(tensor)
-    if get_world_size(group) == 1 or not tensors:
+    if group_size(group, "all_reduce_params") == 1 or not tensors:
         return
     name = _reduce_op(op, tensors[0].dtype, "all_reduce_params")
     if not coalesce:

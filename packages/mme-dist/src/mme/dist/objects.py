@@ -16,7 +16,7 @@ import torch.distributed as torch_dist
 from mme.dist._serialize import from_byte_tensor, to_byte_tensor
 from mme.dist.devices import get_comm_device
 from mme.dist.errors import naming_collective
-from mme.dist.query import get_rank, get_world_size
+from mme.dist.query import get_rank, get_world_size, group_size
 
 ProcessGroup = torch_dist.ProcessGroup
 
@@ -52,7 +52,7 @@ def broadcast_object_list(
             f"broadcast_object_list: data must be a list (it is filled in place), got "
             f"{type(data).__name__}."
         )
-    if get_world_size(group) == 1:
+    if group_size(group, "broadcast_object_list") == 1:
         return
     device = get_comm_device(group)
     is_src = get_rank(group) == src
@@ -70,7 +70,7 @@ def broadcast_object_list(
 
 def all_gather_object(data: Any, group: ProcessGroup | None = None) -> list[Any]:
     """Gather one picklable object from every rank; every rank gets the list in rank order."""
-    world_size = get_world_size(group)
+    world_size = group_size(group, "all_gather_object")
     if world_size == 1:
         return [data]
     payload = to_byte_tensor(data, get_comm_device(group))
@@ -89,7 +89,7 @@ def gather_object(data: Any, dst: int = 0, group: ProcessGroup | None = None) ->
         On ``dst`` the objects in rank order; ``None`` on the other ranks. In one process,
         ``[data]``.
     """
-    world_size = get_world_size(group)
+    world_size = group_size(group, "gather_object")
     if world_size == 1:
         return [data]
     is_dst = get_rank(group) == dst

@@ -52,6 +52,18 @@ def get_rank(group: ProcessGroup | None = None) -> int:
     return torch_dist.get_rank(group)
 
 
+def group_size(group: ProcessGroup | None, caller: str) -> int:
+    """World size of ``group`` for a collective; a clear error if this process is not in it."""
+    if not is_distributed():
+        return 1
+    if group is not None and torch_dist.get_rank(group) < 0:
+        raise ValueError(
+            f"{caller}: this process (global rank {torch_dist.get_rank()}) is not a member of "
+            "the group it was given; only the ranks of a group may call collectives on it."
+        )
+    return torch_dist.get_world_size(group)
+
+
 def get_dist_info(group: ProcessGroup | None = None) -> tuple[int, int]:
     """``(rank, world_size)`` of this process in ``group``; ``(0, 1)`` when not distributed."""
     return get_rank(group), get_world_size(group)
