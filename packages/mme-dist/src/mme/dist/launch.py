@@ -284,26 +284,10 @@ def _slurm_fields(env: _Env, port: int | None, device_count: int) -> dict[str, A
         if int(node_id) < len(counts):
             local_size = counts[int(node_id)]
     master_addr = env.get("MASTER_ADDR") or expand_nodelist(str(nodelist))[0]
-    master_port = _rendezvous_port(env, port)
-    exported = {
-        "MASTER_ADDR": master_addr,
-        "MASTER_PORT": str(master_port),
-        "WORLD_SIZE": str(world_size),
-        "RANK": str(rank),
-        "LOCAL_RANK": str(local_rank),
-    }
-    if local_size is not None:
-        exported["LOCAL_WORLD_SIZE"] = str(local_size)
-    return {
-        "rank": rank,
-        "world_size": world_size,
-        "local_rank": local_rank,
-        "local_size": local_size,
-        "node": f"slurm-node:{node_id}" if node_id is not None else f"host:{socket.gethostname()}",
-        "master_addr": master_addr,
-        "master_port": master_port,
-        "env": exported,
-    }
+    node = f"slurm-node:{node_id}" if node_id is not None else f"host:{socket.gethostname()}"
+    return _launch_fields(
+        rank, world_size, local_rank, local_size, node, master_addr, _rendezvous_port(env, port)
+    )
 
 
 def _mpi_fields(env: _Env, port: int | None) -> dict[str, Any]:
@@ -321,7 +305,22 @@ def _mpi_fields(env: _Env, port: int | None) -> dict[str, Any]:
                 "mpirun -x MASTER_ADDR=node1 -x MASTER_PORT=29500 ..."
             )
         master_addr = "127.0.0.1"
-    master_port = _rendezvous_port(env, port)
+    node = f"host:{socket.gethostname()}"
+    return _launch_fields(
+        rank, world_size, local_rank, local_size, node, master_addr, _rendezvous_port(env, port)
+    )
+
+
+def _launch_fields(
+    rank: int,
+    world_size: int,
+    local_rank: int,
+    local_size: int | None,
+    node: str,
+    master_addr: str,
+    master_port: int,
+) -> dict[str, Any]:
+    """What a launcher's variables resolve to, and the torchrun-style variables to export."""
     exported = {
         "MASTER_ADDR": master_addr,
         "MASTER_PORT": str(master_port),
@@ -336,7 +335,7 @@ def _mpi_fields(env: _Env, port: int | None) -> dict[str, Any]:
         "world_size": world_size,
         "local_rank": local_rank,
         "local_size": local_size,
-        "node": f"host:{socket.gethostname()}",
+        "node": node,
         "master_addr": master_addr,
         "master_port": master_port,
         "env": exported,
