@@ -85,12 +85,7 @@ class ConfigLoader:
         else:
             path = filename
             if not osp.isfile(path):
-                folder = osp.dirname(path) or "."
-                siblings = os.listdir(folder) if osp.isdir(folder) else []
-                raise ConfigError(
-                    f"config file {filename!r} not found."
-                    f"{did_you_mean(osp.basename(path), siblings)}"
-                )
+                raise ConfigError(f"config file {filename!r} not found.{_close_files(path)}")
         data = self._load(path, (), scope)
         self.result.data = data
         return self.result
@@ -196,11 +191,9 @@ class ConfigLoader:
             else:
                 base_path = osp.join(folder, osp.expanduser(name))
                 if not osp.isfile(base_path):
-                    look = osp.dirname(base_path) or "."
-                    siblings = os.listdir(look) if osp.isdir(look) else []
                     raise ConfigError(
                         f"{path}: _base_ file {name!r} not found (looked for {base_path})."
-                        f"{did_you_mean(osp.basename(name), siblings)}"
+                        f"{_close_files(base_path)}"
                     )
             content = self._load(base_path, stack, scope)
             for key in content:
@@ -213,3 +206,10 @@ class ConfigLoader:
                 origin[key] = name
             merged.update(content)
         return merged
+
+
+def _close_files(path: str) -> str:
+    """A "did you mean" hint from the files next to the missing ``path``."""
+    folder = osp.dirname(path) or "."
+    siblings = os.listdir(folder) if osp.isdir(folder) else []
+    return did_you_mean(osp.basename(path), siblings)
