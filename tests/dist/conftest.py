@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import socket
 import subprocess
 import sys
@@ -70,6 +71,10 @@ def launcher_env(
     raise ValueError(f"unknown launcher {launcher!r}")
 
 
+#: Runs started on fresh ports when rank 0 could not bind the one chosen.
+PORT_ATTEMPTS = 3
+_BIND_FAILURE = re.compile(r"address already in use|EADDRINUSE|failed to bind|bind\(\)", re.I)
+
 _LAUNCHER_VARS = ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE", "LOCAL_RANK", "GROUP_RANK")
 
 
@@ -105,13 +110,17 @@ def run_ranks(
         may_exit: ranks that are expected to exit without returning (their value is None).
         nodes: number of pretend machines the ranks are spread over (pytorch and slurm).
     """
-    for attempt in range(2):
+    for attempt in range(PORT_ATTEMPTS):
         values, failures = _run_once(
             tmp_path, scenario, world_size, launcher, group_timeout, limit, may_exit, nodes
         )
-        # The free port can be taken by another program before rank 0 binds it: retry once.
-        if not (failures and attempt == 0 and "ddress already in use" in "".join(failures)):
+        # Rank 0 binds the port itself (torch's store), so another program can take it between
+        # free_port() and that bind: start again on a new port after any bind failure.
+        if not (failures and _BIND_FAILURE.search("".join(failures))):
             break
+        if attempt + 1 < PORT_ATTEMPTS:
+            for path in tmp_path.glob("rank*.*"):
+                path.unlink()
     if failures:
         pytest.fail(f"scenario {scenario!r} failed:\n" + "\n".join(failures), pytrace=False)
     return values

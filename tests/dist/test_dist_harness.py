@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +20,5 @@ def test_a_failing_rank_fails_the_test_with_its_traceback(ranks: Callable[..., A
 
 
 def test_a_hanging_rank_is_killed_at_the_limit(ranks: Callable[..., Any]) -> None:
-    start = time.monotonic()
     with pytest.raises(pytest.fail.Exception, match=r"did not finish within 8.0 s"):
         ranks("rank0_hangs", group_timeout=5.0, limit=8.0)
-    assert time.monotonic() - start < 15

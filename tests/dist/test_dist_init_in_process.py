@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import socket
+import threading
 import weakref
 from collections.abc import Iterator
 
@@ -143,3 +144,43 @@ def test_cpu_results_use_a_separate_gloo_group_when_the_default_is_not_gloo(
     assert group is not dist.get_default_group()
     assert query.cpu_group() is group  # made once
     assert created == ["gloo"]
+
+
+def test_rank1_facing_a_silent_listener_on_master_port_fails_within_the_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Something that is not rank 0 accepts connections on MASTER_PORT and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        for name, value in {
+            "RANK": "1",
+            "WORLD_SIZE": "2",
+            "LOCAL_RANK": "1",
+            "MASTER_ADDR": "127.0.0.1",
+            "MASTER_PORT": str(port),
+        }.items():
+            monkeypatch.setenv(name, value)
+        outcome: list[BaseException] = []
+
+        def start() -> None:
+            try:
+                dist.init_dist("pytorch", backend="gloo", timeout=1.0)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=start, daemon=True)
+        thread.start()
+        thread.join(60)  # generous: a hang (the bug) leaves the thread running forever
+        assert not thread.is_alive(), "init_dist hung on a listener that never answers"
+    assert not dist.is_distributed()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], dist.LaunchError)
+    message = str(outcome[0])
+    assert message.startswith(
+        f"init_dist('pytorch'): rank 1 of 2 could not reach the rendezvous at 127.0.0.1:{port} "
+        "(MASTER_ADDR:MASTER_PORT): "
+    )
+    assert "did not answer as rank 0's" in message
+    assert "no other program listens on that port" in message

@@ -108,13 +108,7 @@ def test_collect_results_restores_dataset_order_and_drops_padding(ranks: Ranks) 
     assert rank0["tmpdir"] == in_order
     assert rank0["tmpdir_left"] == []  # part files removed
     assert rank0["unpadded"] == ["s0", "s1", "s2", "s3", "s4"]
-    assert rank1 == {
-        "cpu": None,
-        "gpu": None,
-        "tmpdir": None,
-        "tmpdir_left": rank1["tmpdir_left"],
-        "unpadded": None,
-    }
+    assert rank1 == {"cpu": None, "gpu": None, "tmpdir": None, "unpadded": None}
 
 
 @pytest.mark.spec("DIST-01", "DIST-03")
@@ -124,7 +118,6 @@ def test_rank_that_exits_early_makes_the_collective_fail_naming_it(ranks: Ranks)
     assert rank0["message"].startswith("all_reduce failed on rank 0 of 2 (backend 'gloo'")
     assert "timeout 0:00:05" in rank0["message"]
     assert rank0["cause_is_runtime_error"] is True
-    assert rank0["seconds"] < 10
 
 
 @pytest.mark.spec("DIST-01", "DIST-03")
@@ -132,8 +125,10 @@ def test_collective_times_out_with_the_group_timeout(ranks: Ranks) -> None:
     rank0, _ = ranks("peer_never_joins", may_exit=(1,), group_timeout=2.0, limit=25.0)
     assert rank0["collective"] == "all_gather_object"
     assert rank0["message"].startswith("all_gather_object failed on rank 0 of 2")
+    assert "timeout 0:00:02" in rank0["message"]
     assert rank0["cause_is_runtime_error"] is True
-    assert 1.5 < rank0["seconds"] < 8
+    # torch's own error says it gave up after the group timeout (rank 1 is still alive then)
+    assert "Timed out waiting 2000ms" in rank0["cause_text"]
 
 
 @pytest.mark.spec("DIST-01")

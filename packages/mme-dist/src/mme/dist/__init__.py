@@ -16,13 +16,8 @@ from mme.dist.collectives import (
 )
 from mme.dist.devices import cast_data_device, get_comm_device, get_data_device
 from mme.dist.errors import CollectiveError, LaunchError
-from mme.dist.launch import (
-    LaunchPlan,
-    expand_nodelist,
-    infer_launcher,
-    init_dist,
-    plan_launch,
-)
+from mme.dist.launch import init_dist
+from mme.dist.launch_plan import LaunchPlan, infer_launcher, plan_launch
 from mme.dist.objects import all_gather_object, broadcast_object_list, gather_object
 from mme.dist.query import (
     barrier,
@@ -40,6 +35,7 @@ from mme.dist.query import (
     master_only,
 )
 from mme.dist.results import collect_results, collect_results_cpu, collect_results_gpu
+from mme.dist.slurm import expand_nodelist
 
 __version__ = "0.1.0"
 

@@ -68,6 +68,6 @@ def to_byte_tensor(obj: Any, device: torch.device) -> torch.Tensor:
 
 
 def from_byte_tensor(tensor: torch.Tensor, size: int) -> Any:
-    """Unpickle the first ``size`` bytes of a uint8 tensor made by :func:`to_byte_tensor`."""
+    """Unpickle the first ``size`` bytes of a uint8 tensor made by `to_byte_tensor`."""
     data = tensor[:size].cpu().contiguous()
     return pickle.loads(_raw_bytes(data))

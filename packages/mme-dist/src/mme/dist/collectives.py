@@ -16,9 +16,10 @@ import torch
 import torch.distributed as torch_dist
 
 from mme.dist._suggest import did_you_mean
+from mme.dist._tensors import padded, trimmed
 from mme.dist.devices import get_comm_device
 from mme.dist.errors import naming_collective
-from mme.dist.query import get_rank, get_world_size, group_size
+from mme.dist.query import get_rank, get_world_size, global_rank, group_size
 
 ProcessGroup = torch_dist.ProcessGroup
 
@@ -67,10 +68,6 @@ def _reduce_op(op: str, dtype: torch.dtype, caller: str, where: str = "data") ->
             "cast it (e.g. data.float()) or use op='sum'."
         )
     return str(name)
-
-
-def _global_rank(group: ProcessGroup | None, group_rank: int) -> int:
-    return group_rank if group is None else torch_dist.get_global_rank(group, group_rank)
 
 
 def _on_device(data: torch.Tensor, device: torch.device) -> torch.Tensor:
@@ -131,18 +128,6 @@ def _max_shape(shapes: list[torch.Size]) -> torch.Size:
     return torch.Size(max(sizes) for sizes in zip(*shapes, strict=True))
 
 
-def _padded(data: torch.Tensor, shape: torch.Size) -> torch.Tensor:
-    if data.shape == shape:
-        return data
-    out = data.new_zeros(shape)
-    out[tuple(slice(0, n) for n in data.shape)] = data
-    return out
-
-
-def _trimmed(data: torch.Tensor, shape: torch.Size) -> torch.Tensor:
-    return data if data.shape == shape else data[tuple(slice(0, n) for n in shape)].clone()
-
-
 def all_gather(data: torch.Tensor, group: ProcessGroup | None = None) -> list[torch.Tensor]:
     """Gather ``data`` from every rank of ``group``; every rank gets the list in rank order.
 
@@ -155,11 +140,11 @@ def all_gather(data: torch.Tensor, group: ProcessGroup | None = None) -> list[to
     device = get_comm_device(group)
     shapes = _exchange_headers(data, group, device, "all_gather")
     full = _max_shape(shapes)
-    buffer = _padded(_on_device(data, device), full)
+    buffer = padded(_on_device(data, device), full)
     outputs = [torch.empty_like(buffer) for _ in shapes]
     with naming_collective("all_gather"):
         torch_dist.all_gather(outputs, buffer, group)
-    return [_trimmed(out, shape).to(data.device) for out, shape in zip(outputs, shapes, strict=True)]
+    return [trimmed(out, shape).to(data.device) for out, shape in zip(outputs, shapes, strict=True)]
 
 
 def gather(
@@ -169,7 +154,7 @@ def gather(
 
     Returns:
         On ``dst`` the tensors in rank order (shapes may differ between ranks, as in
-        :func:`all_gather`); an empty list on the other ranks.
+        `all_gather`); an empty list on the other ranks.
     """
     _check_tensor(data, "gather")
     world_size = group_size(group, "gather")
@@ -178,14 +163,14 @@ def gather(
     device = get_comm_device(group)
     shapes = _exchange_headers(data, group, device, "gather")
     full = _max_shape(shapes)
-    buffer = _padded(_on_device(data, device), full)
+    buffer = padded(_on_device(data, device), full)
     is_dst = get_rank(group) == dst
     outputs = [torch.empty_like(buffer) for _ in shapes] if is_dst else None
     with naming_collective("gather"):
-        torch_dist.gather(buffer, outputs, dst=_global_rank(group, dst), group=group)
+        torch_dist.gather(buffer, outputs, dst=global_rank(group, dst), group=group)
     if outputs is None:
         return []
-    return [_trimmed(out, shape).to(data.device) for out, shape in zip(outputs, shapes, strict=True)]
+    return [trimmed(out, shape).to(data.device) for out, shape in zip(outputs, shapes, strict=True)]
 
 
 def broadcast(data: torch.Tensor, src: int = 0, group: ProcessGroup | None = None) -> None:
@@ -195,7 +180,7 @@ def broadcast(data: torch.Tensor, src: int = 0, group: ProcessGroup | None = Non
         return
     buffer = _on_device(data, get_comm_device(group))
     with naming_collective("broadcast"):
-        torch_dist.broadcast(buffer, _global_rank(group, src), group)
+        torch_dist.broadcast(buffer, global_rank(group, src), group)
     if buffer is not data:
         data.copy_(buffer)
 
@@ -236,7 +221,9 @@ def all_reduce_dict(
     differ, every rank raises a ValueError that names the keys at fault.
     """
     if not isinstance(data, Mapping):
-        raise TypeError(f"all_reduce_dict: data must be a dict of tensors, got {type(data).__name__}.")
+        raise TypeError(
+            f"all_reduce_dict: data must be a dict of tensors, got {type(data).__name__}."
+        )
     keys = sorted(data)
     for key in keys:
         _check_tensor(data[key], "all_reduce_dict", f"data[{key!r}]")
@@ -266,7 +253,7 @@ def _check_same_layout(
         return
     from mme.dist.objects import all_gather_object
 
-    layouts = [dict((k, (d, s)) for k, d, s in row) for row in all_gather_object(layout, group)]
+    layouts = [{k: (d, s) for k, d, s in row} for row in all_gather_object(layout, group)]
     problems = []
     for rank, other in enumerate(layouts[1:], start=1):
         missing = sorted(set(layouts[0]) - set(other))
@@ -277,7 +264,9 @@ def _check_same_layout(
         if extra:
             problems.append(f"rank {rank} has extra {extra}")
         for key in changed:
-            problems.append(f"{key!r} is {layouts[0][key]} on rank 0 but {other[key]} on rank {rank}")
+            problems.append(
+                f"{key!r} is {layouts[0][key]} on rank 0 but {other[key]} on rank {rank}"
+            )
     raise ValueError(
         "all_reduce_dict: every rank must pass the same keys with tensors of the same dtype and "
         "shape: " + "; ".join(problems) + "."
@@ -299,7 +288,7 @@ def all_reduce_params(
             instead of one collective per tensor.
         bucket_size_mb: largest bucket in MiB when coalescing; ``-1`` puts all tensors of a
             dtype in one bucket.
-        op: reduce operation, as in :func:`all_reduce`.
+        op: reduce operation, as in `all_reduce`.
         group: process group; the default group when None.
     """
     tensors = []

@@ -32,7 +32,7 @@ class CollectiveError(RuntimeError):
 
 @contextmanager
 def naming_collective(collective: str) -> Iterator[None]:
-    """Re-raise torch's communication errors as :class:`CollectiveError` naming ``collective``.
+    """Re-raise torch's communication errors as `CollectiveError` naming ``collective``.
 
     torch reports a dead peer or a timeout with a transport message (``Connection closed by
     peer``, ``Timed out``) that does not say which call was waiting; this wrapper adds the call,

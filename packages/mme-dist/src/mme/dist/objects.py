@@ -14,15 +14,12 @@ import torch
 import torch.distributed as torch_dist
 
 from mme.dist._serialize import from_byte_tensor, to_byte_tensor
+from mme.dist._tensors import padded
 from mme.dist.devices import get_comm_device
 from mme.dist.errors import naming_collective
-from mme.dist.query import get_rank, get_world_size, group_size
+from mme.dist.query import get_rank, global_rank, group_size
 
 ProcessGroup = torch_dist.ProcessGroup
-
-
-def _global_rank(group: ProcessGroup | None, group_rank: int) -> int:
-    return group_rank if group is None else torch_dist.get_global_rank(group, group_rank)
 
 
 def _sizes(payload: torch.Tensor, group: ProcessGroup | None, world_size: int) -> list[int]:
@@ -32,17 +29,7 @@ def _sizes(payload: torch.Tensor, group: ProcessGroup | None, world_size: int) -
     return [int(s.item()) for s in sizes]
 
 
-def _padded(payload: torch.Tensor, length: int) -> torch.Tensor:
-    if payload.numel() == length:
-        return payload
-    out = payload.new_zeros(length)
-    out[: payload.numel()] = payload
-    return out
-
-
-def broadcast_object_list(
-    data: list[Any], src: int = 0, group: ProcessGroup | None = None
-) -> None:
+def broadcast_object_list(data: list[Any], src: int = 0, group: ProcessGroup | None = None) -> None:
     """Replace the items of ``data`` on every rank with those of rank ``src``, in place.
 
     On the receiving ranks the items are placeholders (e.g. ``[None, None]``).
@@ -56,7 +43,7 @@ def broadcast_object_list(
         return
     device = get_comm_device(group)
     is_src = get_rank(group) == src
-    global_src = _global_rank(group, src)
+    global_src = global_rank(group, src)
     with naming_collective("broadcast_object_list"):
         payload = to_byte_tensor(data, device) if is_src else None
         size = torch.tensor([0 if payload is None else payload.numel()], device=device)
@@ -78,7 +65,7 @@ def all_gather_object(data: Any, group: ProcessGroup | None = None) -> list[Any]
         sizes = _sizes(payload, group, world_size)
         longest = max(sizes)
         outputs = [payload.new_empty(longest) for _ in sizes]
-        torch_dist.all_gather(outputs, _padded(payload, longest), group)
+        torch_dist.all_gather(outputs, padded(payload, (longest,)), group)
     return [from_byte_tensor(out, size) for out, size in zip(outputs, sizes, strict=True)]
 
 
@@ -99,7 +86,7 @@ def gather_object(data: Any, dst: int = 0, group: ProcessGroup | None = None) ->
         longest = max(sizes)
         outputs = [payload.new_empty(longest) for _ in sizes] if is_dst else None
         torch_dist.gather(
-            _padded(payload, longest), outputs, dst=_global_rank(group, dst), group=group
+            padded(payload, (longest,)), outputs, dst=global_rank(group, dst), group=group
         )
     if outputs is None:
         return None

@@ -52,6 +52,11 @@ def get_rank(group: ProcessGroup | None = None) -> int:
     return torch_dist.get_rank(group)
 
 
+def global_rank(group: ProcessGroup | None, group_rank: int) -> int:
+    """The global rank of rank ``group_rank`` of ``group`` (itself for the default group)."""
+    return group_rank if group is None else torch_dist.get_global_rank(group, group_rank)
+
+
 def group_size(group: ProcessGroup | None, caller: str) -> int:
     """World size of ``group`` for a collective; a clear error if this process is not in it."""
     if not is_distributed():
@@ -102,7 +107,7 @@ def init_local_group(node_rank: int, num_gpus_per_node: int) -> None:
 
     Node ``n`` holds global ranks ``n * num_gpus_per_node`` to ``(n + 1) * num_gpus_per_node - 1``.
     Every process must call this (it creates one group per node), after the default group is
-    up. :func:`~mme.dist.init_dist` calls it for you with the node layout it sees.
+    up. `init_dist` calls it for you with the node layout it sees.
 
     Args:
         node_rank: index of this node.
@@ -126,7 +131,9 @@ def init_local_group(node_rank: int, num_gpus_per_node: int) -> None:
             f"init_local_group: node_rank={node_rank} is out of range for {num_nodes} node(s) "
             f"of {num_gpus_per_node} process(es)."
         )
-    layout = [list(range(n * num_gpus_per_node, (n + 1) * num_gpus_per_node)) for n in range(num_nodes)]
+    layout = [
+        list(range(n * num_gpus_per_node, (n + 1) * num_gpus_per_node)) for n in range(num_nodes)
+    ]
     _set_local_group(layout, node_rank)
 
 
@@ -155,7 +162,7 @@ def get_local_group() -> ProcessGroup | None:
 def get_local_rank() -> int:
     """Rank of this process among the processes on its node; 0 when not distributed.
 
-    Without a local group (process group started outside :func:`~mme.dist.init_dist`), the
+    Without a local group (process group started outside `init_dist`), the
     ``LOCAL_RANK`` variable that torchrun sets is used.
     """
     if not is_distributed():

@@ -16,7 +16,10 @@ DEVICES = ("cpu", "gpu")
 
 
 def collect_results(
-    results: Sequence[Any], size: int, device: str = "cpu", tmpdir: str | os.PathLike[str] | None = None
+    results: Sequence[Any],
+    size: int,
+    device: str = "cpu",
+    tmpdir: str | os.PathLike[str] | None = None,
 ) -> list[Any] | None:
     """Gather every rank's results on rank 0 in dataset order and drop the sampler's padding.
 
@@ -54,7 +57,7 @@ def collect_results(
 def collect_results_cpu(
     result_part: Sequence[Any], size: int, tmpdir: str | os.PathLike[str] | None = None
 ) -> list[Any] | None:
-    """:func:`collect_results` with ``device='cpu'``: through a gloo group or ``tmpdir`` files."""
+    """`collect_results` with ``device='cpu'``: through a gloo group or ``tmpdir`` files."""
     part = _as_list(result_part, size)
     if get_world_size() == 1:
         return _ordered([part], size)
@@ -66,7 +69,7 @@ def collect_results_cpu(
 
 
 def collect_results_gpu(result_part: Sequence[Any], size: int) -> list[Any] | None:
-    """:func:`collect_results` with ``device='gpu'``: through the default process group."""
+    """`collect_results` with ``device='gpu'``: through the default process group."""
     part = _as_list(result_part, size)
     if get_world_size() == 1:
         return _ordered([part], size)

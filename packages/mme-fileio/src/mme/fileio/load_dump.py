@@ -53,7 +53,7 @@ def load(
         file_format: ``'json'``, ``'yaml'``, ``'pickle'`` or any registered format;
             inferred from the extension when left out.
         backend_args: Selects and configures the storage backend (see
-            :func:`mme.fileio.get_file_backend`).
+            `mme.fileio.get_file_backend`).
         **kwargs: Passed to the handler (and from there to ``json``, ``yaml``...).
 
     Raises:

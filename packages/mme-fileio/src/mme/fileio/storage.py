@@ -1,6 +1,6 @@
 """Functions over whichever backend serves a path: ``get``, ``put``, ``copyfile``...
 
-Each function picks the backend with :func:`get_file_backend` (one shared instance
+Each function picks the backend with `get_file_backend` (one shared instance
 per backend and ``backend_args``) and calls the method of the same name. Copies
 between two different storages (S3 to local disk, memory to S3...) go through a
 local temporary file.

@@ -406,7 +406,7 @@ class HistoryBuffer:
 
     @classmethod
     def from_state_dict(cls, state: dict[str, Any], where: str = "HistoryBuffer") -> HistoryBuffer:
-        """Rebuild a buffer from :meth:`state_dict` output.
+        """Rebuild a buffer from `state_dict` output.
 
         Args:
             state: The dict to read.

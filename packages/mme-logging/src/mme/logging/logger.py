@@ -1,7 +1,7 @@
 """MMLogger and print_log (LOG-01..LOG-06).
 
-``MMLogger`` is a standard :class:`logging.Logger` with named global instances
-(:class:`ManagerMixin`). It is the configured logger at the top of the ``mme``
+``MMLogger`` is a standard `logging.Logger` with named global instances
+(`ManagerMixin`). It is the configured logger at the top of the ``mme``
 logger hierarchy: the packages below it log through
 ``logging.getLogger("mme.<package>")`` without importing this module, and a
 handler on the ``mme`` logger hands their records to the handlers of the
@@ -110,7 +110,7 @@ class MMLogger(logging.Logger, ManagerMixin):
     ``logging.getLogger("mme.<package>")`` logger.
 
     Args:
-        name: The instance name (see :class:`ManagerMixin`).
+        name: The instance name (see `ManagerMixin`).
         logger_name: The name shown in each line; defaults to ``name``.
         log_file: Also write the log to this file (see the module docs for where).
         log_level: ``'DEBUG'``, ``'INFO'`` (default), ``'WARNING'``, ... or an int.
@@ -206,7 +206,7 @@ def print_log(
         msg: The message.
         logger: None prints to stdout; ``'current'`` logs through
             ``MMLogger.get_current_instance()``; ``'silent'`` drops the message; another
-            str names a built MMLogger; a :class:`logging.Logger` is used as is.
+            str names a built MMLogger; a `logging.Logger` is used as is.
         level: The level for loggers (name or int); default INFO.
 
     Raises:

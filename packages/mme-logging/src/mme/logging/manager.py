@@ -1,6 +1,6 @@
 """ManagerMixin: named, process-wide instances of a class (MGR-01).
 
-A class that mixes in :class:`ManagerMixin` keeps a registry of its instances by
+A class that mixes in `ManagerMixin` keeps a registry of its instances by
 name. ``Cls.get_instance(name, **kwargs)`` builds the instance on the first call
 and returns the same object afterwards; ``Cls.get_current_instance()`` returns
 the one built last. ``MessageHub`` and ``MMLogger`` use it so that any module

@@ -1,11 +1,11 @@
 """MessageHub: the run's shared scalars and runtime information (LOG-13..LOG-18).
 
 Any module can reach the current hub with ``MessageHub.get_current_instance()``
-and post a scalar (``update_scalar``: kept as a :class:`HistoryBuffer`) or a
+and post a scalar (``update_scalar``: kept as a `HistoryBuffer`) or a
 piece of runtime information (``update_info``: overwritten on every update).
 Only scalars whose keys start with ``train/``, ``val/`` or ``test/`` are
 exported to the training logs, under their names without the prefix
-(:meth:`MessageHub.exported_scalars`).
+(`MessageHub.exported_scalars`).
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ class MessageHub(ManagerMixin):
     """Named global store of logged scalars and runtime information.
 
     Args:
-        name: The hub's name (see :class:`ManagerMixin`).
-        log_scalars: Initial scalars, key -> :class:`HistoryBuffer`.
+        name: The hub's name (see `ManagerMixin`).
+        log_scalars: Initial scalars, key -> `HistoryBuffer`.
         runtime_info: Initial runtime information, key -> any value.
-        resumed_keys: key -> whether the key is saved by :meth:`state_dict`
+        resumed_keys: key -> whether the key is saved by `state_dict`
             (True when not given).
 
     Examples:
@@ -89,7 +89,7 @@ class MessageHub(ManagerMixin):
     # ----------------------------------------------------------------- scalars
     @property
     def log_scalars(self) -> dict[str, HistoryBuffer]:
-        """All scalars: key -> :class:`HistoryBuffer` (the live dict)."""
+        """All scalars: key -> `HistoryBuffer` (the live dict)."""
         return self._log_scalars
 
     def update_scalar(self, key: str, value: Any, count: Any = 1, resumed: bool = True) -> None:
@@ -99,7 +99,7 @@ class MessageHub(ManagerMixin):
             key: The scalar's name, e.g. ``'train/loss'``.
             value: A Python or numpy number or a single-element tensor.
             count: How many samples the value stands for (used by ``mean``).
-            resumed: Whether :meth:`state_dict` saves this scalar.
+            resumed: Whether `state_dict` saves this scalar.
         """
         buffer = self._log_scalars.get(key)
         if buffer is None:
@@ -117,7 +117,7 @@ class MessageHub(ManagerMixin):
         Args:
             log_dict: key -> value, or key -> ``{'value': v, 'count': n}``
                 (``count`` optional, default 1).
-            resumed: Whether :meth:`state_dict` saves these scalars.
+            resumed: Whether `state_dict` saves these scalars.
         """
         if not isinstance(log_dict, Mapping):
             raise TypeError(
@@ -144,7 +144,7 @@ class MessageHub(ManagerMixin):
                 update(key, entry, 1, resumed)
 
     def get_scalar(self, key: str) -> HistoryBuffer:
-        """The :class:`HistoryBuffer` of ``key``.
+        """The `HistoryBuffer` of ``key``.
 
         Raises:
             LoggingKeyError: no scalar of that name has been updated.
@@ -188,7 +188,7 @@ class MessageHub(ManagerMixin):
         Args:
             key: The name, e.g. ``'iter'``.
             value: Any value; it is stored as given (not copied).
-            resumed: Whether :meth:`state_dict` saves this key.
+            resumed: Whether `state_dict` saves this key.
         """
         self._runtime_info[self._check_key(key, "runtime_info")] = value
         self._resumed_keys[key] = resumed
@@ -252,13 +252,13 @@ class MessageHub(ManagerMixin):
         }
 
     def load_state_dict(self, state_dict: Mapping[str, Any] | MessageHub) -> None:
-        """Restore scalars and runtime information saved by :meth:`state_dict`.
+        """Restore scalars and runtime information saved by `state_dict`.
 
         Entries present in ``state_dict`` replace the hub's entries of the same key;
         other entries of the hub are kept.
 
         Args:
-            state_dict: A dict from :meth:`state_dict`, or another hub to copy from.
+            state_dict: A dict from `state_dict`, or another hub to copy from.
         """
         if isinstance(state_dict, MessageHub):
             state_dict = {

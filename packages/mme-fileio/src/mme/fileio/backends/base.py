@@ -1,6 +1,6 @@
 """``BaseStorageBackend``: the operations every storage offers, with generic defaults.
 
-A backend only has to implement :meth:`BaseStorageBackend.get`; the other
+A backend only has to implement `BaseStorageBackend.get`; the other
 operations either have a default built on the simpler ones (``get_text`` decodes
 ``get``, ``copyfile`` is ``put(get(src))``...) or raise ``io.UnsupportedOperation``
 with a message naming the backend, the operation and the path.

@@ -157,19 +157,19 @@ class LocalBackend(BaseStorageBackend):
         return str(shutil.copytree(source, target))
 
     def copyfile_from_local(self, src: PathLike, dst: PathLike) -> str:
-        """Same as :meth:`copyfile` (both ends are local)."""
+        """Same as `copyfile` (both ends are local)."""
         return self.copyfile(src, dst)
 
     def copytree_from_local(self, src: PathLike, dst: PathLike) -> str:
-        """Same as :meth:`copytree` (both ends are local)."""
+        """Same as `copytree` (both ends are local)."""
         return self.copytree(src, dst)
 
     def copyfile_to_local(self, src: PathLike, dst: PathLike) -> str:
-        """Same as :meth:`copyfile` (both ends are local)."""
+        """Same as `copyfile` (both ends are local)."""
         return self.copyfile(src, dst)
 
     def copytree_to_local(self, src: PathLike, dst: PathLike) -> str:
-        """Same as :meth:`copytree` (both ends are local)."""
+        """Same as `copytree` (both ends are local)."""
         return self.copytree(src, dst)
 
     def copy_if_symlink_fails(self, src: PathLike, dst: PathLike) -> bool:

@@ -83,7 +83,7 @@ def register_backend(
 
     Args:
         name: The name ``backend_args={'backend': name}`` selects it by.
-        backend: The :class:`BaseStorageBackend` subclass; leave it out to decorate.
+        backend: The `BaseStorageBackend` subclass; leave it out to decorate.
         force: Replace a backend already registered under ``name`` or a prefix.
         prefixes: URI prefixes it serves (``'mystore'`` for ``mystore://...``).
 
@@ -120,8 +120,8 @@ def get_file_backend(
     """The backend that serves ``uri``.
 
     ``backend_args['backend']`` names a registered backend explicitly; otherwise the
-    URI's prefix decides: none -> :class:`LocalBackend`, a registered prefix -> its
-    backend, any other -> :class:`FsspecBackend` (``memory://``, ``s3://``, ``zip::``...).
+    URI's prefix decides: none -> `LocalBackend`, a registered prefix -> its
+    backend, any other -> `FsspecBackend` (``memory://``, ``s3://``, ``zip::``...).
     The other ``backend_args`` are passed to the backend's constructor.
 
     Args:

@@ -11,8 +11,8 @@ from mme.fileio.atomic import atomic_open
 class BaseFileHandler(ABC):
     """A file format: load from and dump to file objects, strings and local paths.
 
-    Subclass it and register it with :func:`mme.fileio.register_handler` to teach
-    :func:`mme.fileio.load` and :func:`mme.fileio.dump` a new format.
+    Subclass it and register it with `mme.fileio.register_handler` to teach
+    `mme.fileio.load` and `mme.fileio.dump` a new format.
 
     Attributes:
         str_like: ``True`` if the format is text (file objects are opened in text

@@ -41,7 +41,7 @@ def _register_handler(handler: BaseFileHandler, file_formats: str | list[str]) -
 def register_handler(
     file_formats: str | list[str], **kwargs: Any
 ) -> Callable[[HandlerT], HandlerT]:
-    """Class decorator: register a :class:`BaseFileHandler` subclass for file formats.
+    """Class decorator: register a `BaseFileHandler` subclass for file formats.
 
     Args:
         file_formats: One format (``'txt'``) or several (``['txt', 'log']``).
