@@ -49,6 +49,28 @@ def _wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60.
     raise RuntimeError(f"moto server did not answer on {url} within {timeout} s")
 
 
+def _start_moto(attempts: int = 3) -> tuple[subprocess.Popen[bytes], str]:
+    """Start moto's S3 server on a free port; a port taken in the meantime means a new one."""
+    attempt = 0
+    while True:
+        attempt += 1
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_until_up(url, proc)
+            return proc, url
+        except RuntimeError:  # moto exited (port taken) or never answered
+            proc.kill()
+            proc.wait()
+            if attempt == attempts:
+                raise
+
+
 @pytest.fixture(scope="session")
 def s3_endpoint() -> Iterator[str]:
     """Start moto's standalone S3 server on 127.0.0.1 with a bucket; yield its URL.
@@ -57,16 +79,11 @@ def s3_endpoint() -> Iterator[str]:
     session (so ``s3://`` URIs work without backend_args, as in the spec) and
     restored afterwards.
     """
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    pytest.importorskip("moto.server", reason="the S3 tests need moto: pip install 'moto[server]'")
+    pytest.importorskip("s3fs", reason="the S3 tests need s3fs: pip install 'mme-fileio[s3]'")
+    proc, url = _start_moto()
     saved = {k: os.environ.get(k) for k in [*_AWS_ENV, "AWS_ENDPOINT_URL"]}
     try:
-        _wait_until_up(url, proc)
         os.environ.update(_AWS_ENV)
         os.environ["AWS_ENDPOINT_URL"] = url
         import s3fs

@@ -11,7 +11,16 @@ from typing import IO, Any
 import pytest
 
 from mme import fileio
-from mme.fileio import BaseFileHandler, atomic_open, dump, file_handlers, load, register_handler
+from mme.fileio import (
+    BaseFileHandler,
+    atomic_open,
+    dump,
+    file_handlers,
+    load,
+    load_dump,
+    register_handler,
+)
+from mme.fileio.atomic import TMP_SUFFIX
 
 pytestmark = pytest.mark.spec("FIO-02")
 
@@ -44,18 +53,30 @@ def crashing_format() -> Iterator[str]:
 
 
 def _leftovers(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(TMP_SUFFIX))
+
+
+def _half_way_dump_keeps_the_previous_file(path: Path) -> bool:
+    """Dump with a handler that writes half its output, then fails; is the old file intact?"""
+    path.write_text("previous content")
+    with pytest.raises(HalfWayCrash):
+        dump("new content " * 1000, path)
+    return path.read_text() == "previous content"
 
 
 def test_a_dump_that_fails_half_way_keeps_the_previous_file(
     tmp_path: Path, crashing_format: str
 ) -> None:
-    path = tmp_path / "state.crash"
-    path.write_text("previous content")
-    with pytest.raises(HalfWayCrash):
-        dump("new content " * 1000, path)
-    assert path.read_text() == "previous content"
+    assert _half_way_dump_keeps_the_previous_file(tmp_path / "state.crash")
     assert _leftovers(tmp_path) == []
+
+
+def test_the_half_way_check_catches_a_writer_that_is_not_atomic(
+    tmp_path: Path, crashing_format: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test above can fail: with a plain open() in place of atomic_open it does."""
+    monkeypatch.setattr(load_dump, "atomic_open", open)
+    assert not _half_way_dump_keeps_the_previous_file(tmp_path / "state.crash")
 
 
 def test_a_handler_writing_to_a_path_directly_is_atomic_too(
@@ -93,7 +114,7 @@ def test_the_data_is_fsynced_before_the_rename(
     real_fsync, real_replace = os.fsync, os.replace
 
     def fsync(fd: int) -> None:
-        events.append("fsync")
+        events.append("fsync folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync")
         real_fsync(fd)
 
     def replace(src: str, dst: str) -> None:
@@ -105,7 +126,7 @@ def test_the_data_is_fsynced_before_the_rename(
     fileio.put_text("data", tmp_path / "a.txt")
     fileio.put(b"data", tmp_path / "a.bin")
     dump([1], tmp_path / "a.json")
-    assert events == ["fsync", "replace"] * 3
+    assert events == ["fsync", "replace", "fsync folder"] * 3
 
 
 def test_a_failing_write_of_put_keeps_the_previous_file(
@@ -124,9 +145,16 @@ def test_a_failing_write_of_put_keeps_the_previous_file(
     assert _leftovers(tmp_path) == []
 
 
-def test_writes_create_parent_folders_and_keep_permissions(tmp_path: Path) -> None:
+def test_writes_create_parent_folders_and_keep_permissions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def umask(mask: int) -> int:
+        raise AssertionError("the process umask is shared by all threads: never change it")
+
     path = tmp_path / "deep" / "er" / "x.json"
-    dump({"a": 1}, path)
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "umask", umask)
+        dump({"a": 1}, path)
     assert load(path) == {"a": 1}
     umask = os.umask(0)
     os.umask(umask)

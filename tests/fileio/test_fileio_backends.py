@@ -12,7 +12,9 @@ import pytest
 
 from mme import fileio
 from mme.fileio import (
+    BackendExistsError,
     BaseStorageBackend,
+    FileIOError,
     FsspecBackend,
     HardDiskBackend,
     HTTPBackend,
@@ -143,13 +145,15 @@ def test_register_a_third_party_backend_with_a_prefix(tmp_path: Path) -> None:
 
 def test_register_backend_directly_and_force() -> None:
     assert register_backend("dict", DictBackend, prefixes="dict") is DictBackend
-    with pytest.raises(KeyError, match="'dict' is already registered as DictBackend"):
+    with pytest.raises(ValueError, match="'dict' is already registered as DictBackend") as info:
         register_backend("dict", DictBackend)
 
     class Other(DictBackend):
         pass
 
-    with pytest.raises(KeyError, match="prefix 'dict' already belongs to DictBackend"):
+    assert isinstance(info.value, BackendExistsError)
+    assert isinstance(info.value, FileIOError)
+    with pytest.raises(BackendExistsError, match="prefix 'dict' already belongs to DictBackend"):
         register_backend("other", Other, prefixes="dict")
     register_backend("dict", Other, force=True, prefixes="dict")
     assert type(get_file_backend("dict://x")) is Other

@@ -36,7 +36,7 @@ def test_read_over_http(served: str, tmp_path: Path) -> None:
         assert local.endswith(".pth")
         assert Path(local).read_bytes() == b"\x80\x02weights"
     assert not Path(local).exists()
-    assert fileio.copyfile(f"{served}/ckpt.pth", tmp_path) == str(tmp_path / "ckpt.pth")
+    assert fileio.copyfile(f"{served}/ckpt.pth", tmp_path) == tmp_path / "ckpt.pth"
     assert (tmp_path / "ckpt.pth").read_bytes() == b"\x80\x02weights"
     fileio.copyfile_to_local(f"{served}/cfg.json", tmp_path / "c.json")
     assert fileio.load(tmp_path / "c.json") == {"lr": 0.1}

@@ -121,7 +121,7 @@ def test_copies_between_s3_and_local_disk(s3_root: str, tmp_path: Path) -> None:
 
     down = tmp_path / "down"
     down.mkdir()
-    assert fileio.copyfile_to_local(f"{s3_root}/up/a.json", down) == str(down / "a.json")
+    assert fileio.copyfile_to_local(f"{s3_root}/up/a.json", down) == down / "a.json"
     assert (down / "a.json").read_text() == '{"a": 1}'
     fileio.copytree_to_local(f"{s3_root}/tree", tmp_path / "tree")
     assert (tmp_path / "tree" / "nested" / "b.txt").read_text() == "b"

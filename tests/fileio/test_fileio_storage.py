@@ -115,7 +115,7 @@ def test_copies_from_and_to_local(root: str, tmp_path: Path) -> None:
     assert fileio.get_text(fileio.join_path(up_tree, "n", "g.txt")) == "g"
 
     out = tmp_path / "down.txt"
-    assert fileio.copyfile_to_local(dst_file, out) == str(out)
+    assert fileio.copyfile_to_local(dst_file, out) == out  # a Path, as it was given
     assert out.read_text() == "f"
     fileio.copytree_to_local(up_tree, tmp_path / "downtree")
     assert (tmp_path / "downtree" / "n" / "g.txt").read_text() == "g"

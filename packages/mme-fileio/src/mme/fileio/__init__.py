@@ -16,7 +16,13 @@ from mme.fileio.backends import (
     get_file_backend,
     register_backend,
 )
-from mme.fileio.errors import FileParseError, MissingExtraError, UnsupportedFormatError
+from mme.fileio.errors import (
+    BackendExistsError,
+    FileIOError,
+    FileParseError,
+    MissingExtraError,
+    UnsupportedFormatError,
+)
 from mme.fileio.handlers import (
     BaseFileHandler,
     JsonHandler,
@@ -51,8 +57,10 @@ from mme.fileio.storage import (
 from mme.fileio.text_files import dict_from_file, list_from_file
 
 __all__ = [
+    "BackendExistsError",
     "BaseFileHandler",
     "BaseStorageBackend",
+    "FileIOError",
     "FileParseError",
     "FsspecBackend",
     "HTTPBackend",

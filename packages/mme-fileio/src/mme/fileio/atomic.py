@@ -1,16 +1,39 @@
-"""Atomic local writes: a temporary file in the same directory, fsync, ``os.replace``.
+"""Atomic local writes: a temporary file next to the target, fsync, rename, fsync the folder.
 
-A reader never sees a half-written file and a crash (or an exception raised half
-way through a write) leaves the previous file as it was.
+A reader never sees a half-written file and a crash (or an exception raised half way through
+a write) leaves the previous file as it was. The write changes the file's content, not what
+the path is:
+
+- a symlink is followed and its target is replaced (the link stays a link);
+- the new file keeps the old one's mode and, where the process may, its owner and group;
+  a new file gets the mode a plain ``open(path, 'w')`` would give it (the kernel applies the
+  umask; the process umask is never changed);
+- a file the process may not write is refused with the ``PermissionError`` ``open`` raises;
+- something that is not a regular file (a FIFO, a device) is written directly: it cannot be
+  replaced by a file without changing what it is.
+
+Temporary files are named ``.<name>.<host>.<pid>.<random>.mme-tmp``. A writer killed half way
+leaves one behind; the next write of the same target removes those of this host whose process
+has ended.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
-import tempfile
+import secrets
+import socket
+import stat
+import threading
 from collections.abc import Iterator
 from typing import IO, Any
+
+#: Suffix of every temporary file an atomic write creates.
+TMP_SUFFIX = ".mme-tmp"
+_NAME_LIMIT = 255  # longest file name most file systems allow
+_live_tmps: set[str] = set()  # this process's writes in progress (other threads included)
+_live_lock = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -20,30 +43,47 @@ def atomic_open(
     """Open a temporary file next to ``path`` that replaces ``path`` when the block ends.
 
     Missing parent directories are created. If the block raises, the temporary file
-    is removed and ``path`` is untouched.
+    is removed and ``path`` is untouched. See the module documentation for symlinks,
+    owner and mode, read-only files and FIFOs.
 
     Args:
         path: The file to write.
         mode: ``'w'``/``'wb'`` (or the same with ``'t'``); appending is not atomic and is refused.
         **open_kwargs: Passed to ``open`` (``encoding``, ``newline``...).
+
+    Raises:
+        PermissionError: ``path`` exists and this process may not write it.
     """
     if "w" not in mode or any(c in mode for c in "ax+r"):
         raise ValueError(f"atomic_open writes whole files; mode must be 'w' or 'wb', got {mode!r}")
-    target = os.fspath(path)
+    target = _resolve_links(os.fspath(path))
+    existing = _stat_or_none(target)
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        with open(target, mode, **open_kwargs) as direct:  # FIFO, device: written in place
+            yield direct
+        return
+    if existing is not None and not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), target)
     directory = os.path.dirname(os.path.abspath(target))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    remove_stale_temporaries(target)
+    fd, tmp = _create_temporary(target)
     try:
         with os.fdopen(fd, mode, **open_kwargs) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        _keep_mode_of(target, tmp)
+        if existing is not None:
+            _copy_owner_and_mode(existing, tmp)
         os.replace(tmp, target)
+        _fsync_directory(directory)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    finally:
+        with _live_lock:
+            _live_tmps.discard(tmp)
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes | str, encoding: str = "utf-8") -> None:
@@ -54,12 +94,116 @@ def atomic_write(path: str | os.PathLike[str], data: bytes | str, encoding: str 
         f.write(data)
 
 
-def _keep_mode_of(target: str, tmp: str) -> None:
-    """Give the new file the permissions a plain ``open(target, 'w')`` would give it."""
+def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[str]:
+    """Remove the temporary files that killed writers of ``path`` left behind; return them.
+
+    Only temporaries made on this host by a process that no longer runs are removed: a
+    write in progress (in this process or another) keeps its file.
+    """
+    target = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(target))
+    prefix = f"{_tmp_stem(target)}.{_host()}."
+    removed: list[str] = []
     try:
-        mode = os.stat(target).st_mode & 0o7777
+        entries = [e.name for e in os.scandir(directory) if e.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for name in entries:
+        if not name.endswith(TMP_SUFFIX):
+            continue
+        pid_text = name[len(prefix) :].split(".", 1)[0]
+        full = os.path.join(directory, name)
+        if not pid_text.isdigit() or _in_progress(int(pid_text), full):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(full)
+            removed.append(full)
+    return removed
+
+
+def _resolve_links(target: str) -> str:
+    """The file a chain of symlinks at ``target`` ends in (``target`` if it is no link)."""
+    if not os.path.islink(target):
+        return target
+    return os.path.realpath(target)
+
+
+def _stat_or_none(target: str) -> os.stat_result | None:
+    try:
+        return os.stat(target)
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(tmp, mode)
+        return None
+
+
+def _host() -> str:
+    return socket.gethostname().replace(".", "-").replace(os.sep, "-") or "localhost"
+
+
+def _tmp_stem(target: str) -> str:
+    """``.<name>`` shortened so that the whole temporary name fits in a file name."""
+    room = _NAME_LIMIT - len(f"..{_host()}.{2**22}.{'0' * 12}{TMP_SUFFIX}")
+    return "." + os.path.basename(target)[: max(room, 1)]
+
+
+def _create_temporary(target: str) -> tuple[int, str]:
+    """Create the temporary file (mode 0o666 less the umask, as ``open`` would give)."""
+    directory = os.path.dirname(os.path.abspath(target))
+    while True:
+        name = f"{_tmp_stem(target)}.{_host()}.{os.getpid()}.{secrets.token_hex(6)}{TMP_SUFFIX}"
+        tmp = os.path.join(directory, name)
+        try:
+            fd = os.open(
+                tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+            )
+        except FileExistsError:
+            continue
+        with _live_lock:
+            _live_tmps.add(tmp)
+        return fd, tmp
+
+
+def _in_progress(pid: int, tmp: str) -> bool:
+    """Whether the writer ``pid`` of ``tmp`` may still be writing it."""
+    if pid == os.getpid():
+        with _live_lock:
+            return tmp in _live_tmps
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # a process of another user runs under that pid
+    except OSError:
+        return True  # cannot tell (e.g. on Windows): keep the file
+    return True
+
+
+def _copy_owner_and_mode(existing: os.stat_result, tmp: str) -> None:
+    """Give the new file the owner, group and permissions of the file it replaces."""
+    if hasattr(os, "chown") and (existing.st_uid, existing.st_gid) != _owner_of(tmp):
+        try:
+            os.chown(tmp, existing.st_uid, existing.st_gid)
+        except PermissionError:
+            # Only root may give a file away; a group the user belongs to is still allowed.
+            with contextlib.suppress(PermissionError):
+                os.chown(tmp, -1, existing.st_gid)
+    os.chmod(tmp, stat.S_IMODE(existing.st_mode))  # after chown, which clears set-id bits
+
+
+def _owner_of(path: str) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_uid, info.st_gid
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make the rename durable: fsync the folder (where the platform allows it)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # Windows cannot open folders; the rename is as durable as it gets there
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a folder
+    finally:
+        os.close(fd)

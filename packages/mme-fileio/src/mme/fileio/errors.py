@@ -1,4 +1,4 @@
-"""The exceptions of mme.fileio and the "did you mean" helper their messages use."""
+"""The exceptions of mme.fileio and the helpers their messages use."""
 
 from __future__ import annotations
 
@@ -27,7 +27,19 @@ def did_you_mean(name: str, candidates: Iterable[object], n: int = 3, cutoff: fl
     return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
-class UnsupportedFormatError(TypeError, ValueError):
+class FileIOError(Exception):
+    """Base class of the errors mme.fileio defines.
+
+    Each one is also the built-in type MMEngine raised in its place (``ValueError``,
+    ``FileNotFoundError``...), so ``except`` clauses written for MMEngine keep working.
+    """
+
+
+class BackendExistsError(FileIOError, ValueError):
+    """``register_backend`` was given a name or prefix that is taken, without ``force=True``."""
+
+
+class UnsupportedFormatError(FileIOError, TypeError, ValueError):
     """No handler is registered for a file format.
 
     It is both a ``TypeError`` (what MMEngine raises for an unknown format) and a
@@ -35,7 +47,7 @@ class UnsupportedFormatError(TypeError, ValueError):
     """
 
 
-class FileParseError(ValueError):
+class FileParseError(FileIOError, ValueError):
     """A handler could not parse a file: names the file and where the parser stopped.
 
     Args:
@@ -95,7 +107,17 @@ def _rebuild_parse_error(
     return FileParseError(reason, source=source, line=line, column=column, file_format=fmt)
 
 
-class StorageFileNotFoundError(FileNotFoundError):
+def undecodable_text(source: str, err: UnicodeDecodeError) -> FileParseError:
+    """The error for a text file that is not valid in its encoding: names the file and byte."""
+    bad = err.object[err.start : err.start + 1].hex()
+    return FileParseError(
+        f"the file is not valid {err.encoding} text: byte 0x{bad} at offset {err.start} cannot "
+        f"be decoded ({err.reason}); save it as {err.encoding}",
+        source=source,
+    )
+
+
+class StorageFileNotFoundError(FileIOError, FileNotFoundError):
     """A ``FileNotFoundError`` whose message has the full URI and a "did you mean".
 
     Args:
@@ -114,5 +136,5 @@ class StorageFileNotFoundError(FileNotFoundError):
         return (type(self), (self.filename, self.hint))
 
 
-class MissingExtraError(ImportError):
+class MissingExtraError(FileIOError, ImportError):
     """A storage needs an optional dependency: the message names the pip extra."""

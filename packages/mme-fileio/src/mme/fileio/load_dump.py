@@ -6,10 +6,11 @@ import io
 import os
 from typing import IO, Any, cast
 
+from mme.fileio.atomic import atomic_open
 from mme.fileio.backends.fsspec_backend import not_found
 from mme.fileio.backends.local_backend import LocalBackend, local_path, local_siblings
 from mme.fileio.backends.registry import get_file_backend
-from mme.fileio.errors import FileParseError
+from mme.fileio.errors import FileParseError, undecodable_text
 from mme.fileio.handlers.base import BaseFileHandler
 from mme.fileio.handlers.registry import file_handlers, get_handler, infer_format
 
@@ -36,7 +37,20 @@ def _load_local(handler: BaseFileHandler, path: str, kwargs: dict[str, Any]) -> 
     except FileNotFoundError as err:
         raise not_found(path, local_siblings(path)) from err
     with f:
-        return handler.load_from_fileobj(f, **kwargs)
+        try:
+            return handler.load_from_fileobj(f, **kwargs)
+        except UnicodeDecodeError as err:
+            raise undecodable_text(path, err) from err
+
+
+def _dump_local(handler: BaseFileHandler, obj: Any, path: str, kwargs: dict[str, Any]) -> None:
+    """Serialise straight into the atomic temporary file (no in-memory copy of the output)."""
+    if handler.str_like:
+        with atomic_open(path, "w", encoding="utf-8") as f:
+            handler.dump_to_fileobj(obj, f, **kwargs)
+    else:
+        with atomic_open(path, "wb") as f:
+            handler.dump_to_fileobj(obj, f, **kwargs)
 
 
 def load(
@@ -78,7 +92,7 @@ def load(
             return _load_local(handler, local_path(file), kwargs)
         buffer: IO[Any]
         if handler.str_like:
-            buffer = io.StringIO(backend.get_text(file))
+            buffer = io.StringIO(backend.get_text(file))  # names the file if not UTF-8
         else:
             buffer = io.BytesIO(backend.get(file))
         try:
@@ -88,9 +102,7 @@ def load(
             if err.source is not None:
                 raise
             raise err.with_source(os.fspath(file)) from err.__cause__
-    if hasattr(file, "read"):
-        return get_handler(fmt).load_from_fileobj(file, **kwargs)
-    raise TypeError(f"load: file must be a path, a URI or a file object, got {type(file).__name__}")
+    return get_handler(fmt).load_from_fileobj(file, **kwargs)
 
 
 def dump(
@@ -102,8 +114,9 @@ def dump(
 ) -> Any:
     """Dump an object to a path, a URI or a file object, or return it as a string.
 
-    Writing to a local path is atomic: a temporary file in the same directory is
-    fsynced and renamed into place, so a crash never leaves a truncated file.
+    Writing to a local path is atomic: the handler writes straight into a temporary
+    file in the same directory, which is fsynced and renamed into place, so a crash
+    (or a handler that fails half way) never leaves a truncated file.
 
     Args:
         obj: The object to write.
@@ -136,7 +149,9 @@ def dump(
     if isinstance(file, (str, os.PathLike)):
         handler = get_handler(fmt, os.fspath(file))
         backend = get_file_backend(file, backend_args=backend_args, enable_singleton=True)
-        if handler.str_like:
+        if isinstance(backend, LocalBackend):
+            _dump_local(handler, obj, local_path(file), kwargs)
+        elif handler.str_like:
             with io.StringIO() as text:
                 handler.dump_to_fileobj(obj, cast(IO[Any], text), **kwargs)
                 backend.put_text(text.getvalue(), file)

@@ -13,6 +13,7 @@ import os
 import posixpath
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from mme.fileio.backends.base import BaseStorageBackend, PathLike
@@ -111,61 +112,70 @@ def rmtree(dir_path: PathLike, backend_args: BackendArgs = None) -> None:
     _backend(dir_path, backend_args).rmtree(dir_path)
 
 
+def _like(dst: PathLike, result: str) -> str | Path:
+    """``result`` as a ``Path`` when the caller gave ``dst`` as a ``Path`` (as shutil does)."""
+    return result if isinstance(dst, str) else Path(result)
+
+
 def _same_storage(src: PathLike, dst: PathLike) -> bool:
     """Whether one backend can copy from ``src`` to ``dst`` by itself."""
     return uri_prefix(src) == uri_prefix(dst) != "chain"
 
 
-def copyfile(src: PathLike, dst: PathLike, backend_args: BackendArgs = None) -> str:
+def copyfile(src: PathLike, dst: PathLike, backend_args: BackendArgs = None) -> str | Path:
     """Copy the file ``src`` to ``dst`` (into it if it is a directory); return the target.
 
     ``src`` and ``dst`` may be on different storages.
     """
     source = _backend(src, backend_args)
     if _same_storage(src, dst):
-        return source.copyfile(src, dst)
+        return _like(dst, source.copyfile(src, dst))
     target = _backend(dst, backend_args)
     with source.get_local_path(src) as local:
         name = posixpath.basename(os.fspath(src).rstrip("/"))
         dst_path = target.join_path(dst, name) if target.isdir(dst) else os.fspath(dst)
-        return target.copyfile_from_local(local, dst_path)
+        return _like(dst, target.copyfile_from_local(local, dst_path))
 
 
-def copytree(src: PathLike, dst: PathLike, backend_args: BackendArgs = None) -> str:
+def copytree(src: PathLike, dst: PathLike, backend_args: BackendArgs = None) -> str | Path:
     """Copy the directory ``src`` to ``dst``, which must not exist; return ``dst``.
 
     ``src`` and ``dst`` may be on different storages.
     """
     source = _backend(src, backend_args)
     if _same_storage(src, dst):
-        return source.copytree(src, dst)
+        return _like(dst, source.copytree(src, dst))
     target = _backend(dst, backend_args)
     if target.exists(dst):
         raise FileExistsError(f"copytree: the destination {os.fspath(dst)!r} already exists")
     with tempfile.TemporaryDirectory() as tmp:
         local = os.path.join(tmp, "tree")
         source.copytree_to_local(src, local)
-        return target.copytree_from_local(local, dst)
+        return _like(dst, target.copytree_from_local(local, dst))
 
 
-def copyfile_from_local(src: PathLike, dst: PathLike, backend_args: BackendArgs = None) -> str:
+def copyfile_from_local(
+    src: PathLike, dst: PathLike, backend_args: BackendArgs = None
+) -> str | Path:
     """Upload the local file ``src`` to ``dst``; return the target."""
-    return _backend(dst, backend_args).copyfile_from_local(src, dst)
+    return _like(dst, _backend(dst, backend_args).copyfile_from_local(src, dst))
 
 
-def copytree_from_local(src: PathLike, dst: PathLike, backend_args: BackendArgs = None) -> str:
+def copytree_from_local(
+    src: PathLike, dst: PathLike, backend_args: BackendArgs = None
+) -> str | Path:
     """Upload the local directory ``src`` to ``dst``; return ``dst``."""
-    return _backend(dst, backend_args).copytree_from_local(src, dst)
+    return _like(dst, _backend(dst, backend_args).copytree_from_local(src, dst))
 
 
-def copyfile_to_local(src: PathLike, dst: PathLike, backend_args: BackendArgs = None) -> str:
+def copyfile_to_local(src: PathLike, dst: PathLike, backend_args: BackendArgs = None) -> str | Path:
     """Download ``src`` to the local path ``dst``; return the local file."""
-    return _backend(src, backend_args).copyfile_to_local(src, dst)
+    return _like(dst, _backend(src, backend_args).copyfile_to_local(src, dst))
 
 
-def copytree_to_local(src: PathLike, dst: PathLike, backend_args: BackendArgs = None) -> str:
+def copytree_to_local(src: PathLike, dst: PathLike, backend_args: BackendArgs = None) -> str | Path:
     """Download the directory ``src`` to the local directory ``dst``; return ``dst``."""
-    return _backend(src, backend_args).copytree_to_local(src, dst)
+    return _like(dst, _backend(src, backend_args).copytree_to_local(src, dst))
 
 
 def copy_if_symlink_fails(src: PathLike, dst: PathLike, backend_args: BackendArgs = None) -> bool:

@@ -12,12 +12,14 @@ import contextlib
 import io
 import os
 import posixpath
+import shutil
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Union
 
 from mme.fileio.atomic import atomic_write
+from mme.fileio.errors import undecodable_text
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -57,7 +59,10 @@ class BaseStorageBackend(ABC):
 
     def get_text(self, filepath: PathLike, encoding: str = "utf-8") -> str:
         """Return the content of ``filepath`` decoded with ``encoding``."""
-        return self.get(filepath).decode(encoding)
+        try:
+            return self.get(filepath).decode(encoding)
+        except UnicodeDecodeError as err:
+            raise undecodable_text(os.fspath(filepath), err) from err
 
     @contextlib.contextmanager
     def get_local_path(self, filepath: PathLike) -> Iterator[str]:
@@ -143,6 +148,8 @@ class BaseStorageBackend(ABC):
     def copyfile(self, src: PathLike, dst: PathLike) -> str:
         """Copy the file ``src`` to ``dst`` (into it if it is a directory); return the target."""
         target = self._file_target(src, dst)
+        if target == os.fspath(src):
+            raise shutil.SameFileError(f"copyfile: {target!r} and itself are the same file")
         self.put(self.get(src), target)
         return target
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
+import shutil
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -12,9 +13,11 @@ from typing import Any
 import fsspec
 from fsspec.core import split_protocol, url_to_fs
 
+from mme.fileio.atomic import atomic_open
 from mme.fileio.backends.base import BaseStorageBackend, PathLike, check_list_args
 from mme.fileio.errors import MissingExtraError, StorageFileNotFoundError, did_you_mean
 
+_COPY_BUFFER = 1024 * 1024
 #: fsspec protocol -> the extra of mme-fileio that installs its implementation.
 EXTRA_OF_PROTOCOL = {"s3": "s3", "s3a": "s3", "http": "http", "https": "http"}
 
@@ -161,7 +164,11 @@ class FsspecBackend(BaseStorageBackend):
         suffix: str | tuple[str, ...] | None = None,
         recursive: bool = False,
     ) -> Iterator[str]:
-        """Yield the entries of ``dir_path`` relative to it, sorted (see the base class)."""
+        """Yield the entries of ``dir_path`` relative to it, sorted (see the base class).
+
+        The arguments and the folder are checked when it is called, not when the
+        iteration starts.
+        """
         check_list_args(list_dir, list_file, suffix)
         uri = os.fspath(dir_path)
         with self._errors_of(uri):
@@ -175,15 +182,7 @@ class FsspecBackend(BaseStorageBackend):
             else:
                 entries = {e["name"]: e for e in fs.ls(path, detail=True)}
         root = fs._strip_protocol(path).rstrip("/")
-        for name in sorted(entries):
-            rel = name.rstrip("/")[len(root) :].lstrip("/")
-            if not rel:
-                continue
-            is_dir = entries[name]["type"] == "directory"
-            if (is_dir and list_dir) or (
-                not is_dir and list_file and (suffix is None or rel.endswith(suffix))
-            ):
-                yield rel
+        return _selected(entries, root, list_dir, list_file, suffix)
 
     def generate_presigned_url(
         self, url: str, client_method: str = "get_object", expires_in: int = 3600
@@ -208,6 +207,10 @@ class FsspecBackend(BaseStorageBackend):
             if src_fs is dst_fs:
                 if not src_fs.isfile(src_path):
                     raise FileNotFoundError(src_path)
+                if src_fs._strip_protocol(src_path) == dst_fs._strip_protocol(dst_path):
+                    raise shutil.SameFileError(
+                        f"copyfile: {os.fspath(src)!r} and {target!r} are the same file"
+                    )
                 src_fs.copy(src_path, dst_path)
             else:
                 dst_fs.pipe_file(dst_path, bytes(src_fs.cat_file(src_path)))
@@ -242,17 +245,26 @@ class FsspecBackend(BaseStorageBackend):
         target = os.fspath(dst)
         if os.path.isdir(target):
             target = os.path.join(target, posixpath.basename(os.fspath(src).rstrip("/")))
-        directory = os.path.dirname(os.path.abspath(target))
-        os.makedirs(directory, exist_ok=True)
         fs, path = self._fs(src)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.")
-        os.close(fd)
-        try:
-            with self._errors_of(src):
-                fs.get_file(path, tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(tmp)
-            raise
+        with self._errors_of(src), fs.open(path, "rb") as remote, atomic_open(target) as local:
+            shutil.copyfileobj(remote, local, _COPY_BUFFER)
         return target
+
+
+def _selected(
+    entries: dict[str, Any],
+    root: str,
+    list_dir: bool,
+    list_file: bool,
+    suffix: str | tuple[str, ...] | None,
+) -> Iterator[str]:
+    """The names of ``entries`` (fsspec details) relative to ``root`` that the filters keep."""
+    for name in sorted(entries):
+        rel = name.rstrip("/")[len(root) :].lstrip("/")
+        if not rel:
+            continue
+        is_dir = entries[name]["type"] == "directory"
+        if (is_dir and list_dir) or (
+            not is_dir and list_file and (suffix is None or rel.endswith(suffix))
+        ):
+            yield rel

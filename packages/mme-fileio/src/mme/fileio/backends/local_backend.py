@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from mme.fileio.atomic import atomic_open, atomic_write
 from mme.fileio.backends.base import BaseStorageBackend, PathLike, check_list_args
 from mme.fileio.backends.fsspec_backend import not_found
+from mme.fileio.errors import undecodable_text
 
 _COPY_BUFFER = 1024 * 1024
 
@@ -59,6 +60,8 @@ class LocalBackend(BaseStorageBackend):
                 return f.read()
         except FileNotFoundError as err:
             raise not_found(path, local_siblings(path)) from err
+        except UnicodeDecodeError as err:
+            raise undecodable_text(path, err) from err
 
     @contextlib.contextmanager
     def get_local_path(self, filepath: PathLike) -> Iterator[str]:
@@ -119,20 +122,27 @@ class LocalBackend(BaseStorageBackend):
         suffix: str | tuple[str, ...] | None = None,
         recursive: bool = False,
     ) -> Iterator[str]:
-        """Yield the entries of ``dir_path`` relative to it, sorted (see the base class)."""
+        """Yield the entries of ``dir_path`` relative to it, sorted (see the base class).
+
+        The arguments and the folder are checked when it is called, not when the
+        iteration starts.
+        """
         check_list_args(list_dir, list_file, suffix)
         root = local_path(dir_path)
         if not os.path.isdir(root):
             if os.path.exists(root):
                 raise NotADirectoryError(f"list_dir_or_file: {root!r} is a file")
             raise not_found(root, local_siblings(root))
-        yield from _walk(root, "", list_dir, list_file, suffix, recursive)
+        return _walk(root, "", list_dir, list_file, suffix, recursive)
 
     # -- copying ------------------------------------------------------------------------
     def copyfile(self, src: PathLike, dst: PathLike) -> str:
         """Copy ``src`` to ``dst`` (into it if it is a directory); return the target.
 
         The copy is atomic and missing parent folders of ``dst`` are created.
+
+        Raises:
+            shutil.SameFileError: ``dst`` is ``src`` (or a link to it).
         """
         source = local_path(src)
         if not os.path.isfile(source):
@@ -142,6 +152,8 @@ class LocalBackend(BaseStorageBackend):
         target = local_path(dst)
         if os.path.isdir(target):
             target = os.path.join(target, os.path.basename(source))
+        if os.path.exists(target) and os.path.samefile(source, target):
+            raise shutil.SameFileError(f"copyfile: {source!r} and {target!r} are the same file")
         with open(source, "rb") as src_file, atomic_open(target, "wb") as dst_file:
             shutil.copyfileobj(src_file, dst_file, _COPY_BUFFER)
         shutil.copymode(source, target)

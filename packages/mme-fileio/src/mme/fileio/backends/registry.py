@@ -11,7 +11,7 @@ from mme.fileio.backends.base import BaseStorageBackend, PathLike
 from mme.fileio.backends.fsspec_backend import FsspecBackend
 from mme.fileio.backends.http_backend import HTTPBackend
 from mme.fileio.backends.local_backend import LocalBackend
-from mme.fileio.errors import did_you_mean
+from mme.fileio.errors import BackendExistsError, did_you_mean
 
 BackendT = TypeVar("BackendT", bound=type[BaseStorageBackend])
 
@@ -38,14 +38,14 @@ def _register(
             f"got {backend!r}"
         )
     if name in backends and not force:
-        raise KeyError(
+        raise BackendExistsError(
             f"register_backend: {name!r} is already registered as {backends[name].__name__}; "
             "pass force=True to replace it"
         )
     prefix_list = [prefixes] if isinstance(prefixes, str) else list(prefixes or ())
     for prefix in prefix_list:
         if prefix in prefix_to_backends and not force:
-            raise KeyError(
+            raise BackendExistsError(
                 f"register_backend({name!r}): the prefix {prefix!r} already belongs to "
                 f"{prefix_to_backends[prefix].__name__}; pass force=True to replace it"
             )
