@@ -12,8 +12,10 @@ import logging
 import sys
 from typing import IO, Any
 
-#: ``time.strftime`` format of the timestamp.
+#: ``time.strftime`` format of the console timestamp.
 DATE_FORMAT = "%m/%d %H:%M:%S"
+#: ``time.strftime`` format of the timestamp in log files, which outlive the year they start in.
+FILE_DATE_FORMAT = "%Y/%m/%d %H:%M:%S"
 
 _LEVEL_STYLES = {
     logging.DEBUG: "dim",
@@ -30,10 +32,12 @@ class MMFormatter(logging.Formatter):
     Args:
         logger_name: The name shown in every line. Records that other ``mme.*``
             loggers send to MMLogger's handlers are shown under this name too.
+        datefmt: ``time.strftime`` format of the timestamp; log files use
+            `FILE_DATE_FORMAT` (with the year), as MMEngine's do.
     """
 
-    def __init__(self, logger_name: str) -> None:
-        super().__init__(datefmt=DATE_FORMAT)
+    def __init__(self, logger_name: str, datefmt: str = DATE_FORMAT) -> None:
+        super().__init__(datefmt=datefmt)
         self.logger_name = logger_name
 
     def prefix(self, record: logging.LogRecord) -> str:
@@ -54,6 +58,28 @@ class MMFormatter(logging.Formatter):
         if record.stack_info:
             line += "\n" + self.formatStack(record.stack_info)
         return line
+
+
+class DuplicateWarningFilter(logging.Filter):
+    """Lets each distinct WARNING message through once per handler, as MMEngine's logger does.
+
+    A warning raised in every iteration (a deprecated argument, a missing key) would
+    otherwise fill the log; other levels are never filtered.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a WARNING whose message this handler has already let through."""
+        if record.levelno != logging.WARNING:
+            return True
+        message = record.getMessage()
+        if message in self.seen:
+            return False
+        self.seen.add(message)
+        return True
 
 
 class ConsoleHandler(logging.Handler):

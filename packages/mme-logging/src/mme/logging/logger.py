@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from mme.logging._suggest import did_you_mean, known
-from mme.logging.console import ConsoleHandler, MMFormatter
+from mme.logging.console import (
+    FILE_DATE_FORMAT,
+    ConsoleHandler,
+    DuplicateWarningFilter,
+    MMFormatter,
+)
+from mme.logging.file_handlers import build_file_handler, release
 from mme.logging.manager import ManagerMixin
 from mme.logging.rank_info import RankInfo, get_rank_info
 
@@ -118,6 +124,13 @@ class MMLogger(logging.Logger, ManagerMixin):
         distributed: Every rank writes its own file, not only rank 0.
         console_all_ranks: Every rank writes to the console at ``log_level``;
             by default ranks other than 0 only show ERROR and above.
+        file_handler_cfg: How to open the log file: ``{'type': 'RotatingFileHandler',
+            'maxBytes': ..., 'backupCount': ...}`` names any file handler class of
+            ``logging`` or ``logging.handlers``; the other keys go to its constructor and
+            ``filename`` defaults to the log file. None: a plain ``FileHandler`` with ``file_mode``.
+
+    Each handler lets a given WARNING message through once (repeats are dropped, as in
+    MMEngine). Console lines carry ``%m/%d`` dates, file lines ``%Y/%m/%d``.
 
     Examples:
         >>> logger = MMLogger.get_instance('doc-logger', log_level='INFO')
@@ -137,6 +150,7 @@ class MMLogger(logging.Logger, ManagerMixin):
         file_mode: str = "w",
         distributed: bool = False,
         console_all_ranks: bool = False,
+        file_handler_cfg: dict[str, Any] | None = None,
     ) -> None:
         ManagerMixin.__init__(self, name)
         level = parse_level(log_level)
@@ -156,6 +170,7 @@ class MMLogger(logging.Logger, ManagerMixin):
         if self.rank_info.rank != 0 and not console_all_ranks:
             console.setLevel(logging.ERROR)
         console.setFormatter(formatter)
+        console.addFilter(DuplicateWarningFilter())
         self.addHandler(console)
 
         self.log_file: Path | None = None
@@ -164,10 +179,11 @@ class MMLogger(logging.Logger, ManagerMixin):
             path = log_file_path(log_file, self.rank_info, per_rank)
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                file_handler = logging.FileHandler(path, mode=file_mode, encoding="utf-8")
-                file_handler.setFormatter(formatter)
+                file_handler = build_file_handler(path, file_mode, file_handler_cfg, name)
+                file_handler.setFormatter(MMFormatter(shown_name, FILE_DATE_FORMAT))
+                file_handler.addFilter(DuplicateWarningFilter())
                 self.addHandler(file_handler)
-                self.log_file = path
+                self.log_file = Path((file_handler_cfg or {}).get("filename", path))
         _forwarding_handler()
         MMLogger._forward_target = self
         logging.getLogger(ROOT_NAME).setLevel(level)
@@ -181,11 +197,20 @@ class MMLogger(logging.Logger, ManagerMixin):
             return super().get_current_instance()
 
     def setLevel(self, level: int | str) -> None:
-        """Set the level; for the current logger also the level of the ``mme`` hierarchy."""
+        """Set the level; for the current logger also the level of the ``mme`` hierarchy.
+
+        It takes effect at once, even after the logger has logged: MMLoggers are not in
+        the logging module's registry, whose ``setLevel`` only clears the level caches
+        of the loggers it knows, so the caches of every MMLogger are cleared here.
+        """
         number = parse_level(level)
         super().setLevel(number)
         if MMLogger._forward_target is self:
             logging.getLogger(ROOT_NAME).setLevel(number)
+        with MMLogger._instances_lock:
+            loggers = list(MMLogger._instances.values())
+        for logger in {id(self): self, **{id(each): each for each in loggers}}.values():
+            logger._cache.clear()
 
     def close(self) -> None:
         """Close and remove this logger's file handlers (the console stays)."""
@@ -193,6 +218,7 @@ class MMLogger(logging.Logger, ManagerMixin):
             if isinstance(handler, logging.FileHandler):
                 handler.close()
                 self.removeHandler(handler)
+                release(Path(handler.baseFilename), self.instance_name)
 
 
 def print_log(
