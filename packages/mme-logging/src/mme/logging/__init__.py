@@ -6,10 +6,10 @@ library's module (absolute imports).
 """
 
 from mme.logging.console import ConsoleHandler, MMFormatter
-from mme.logging.errors import LoggingKeyError
+from mme.logging.errors import LoggingError, LoggingKeyError, NotAScalarError
 from mme.logging.history_buffer import HistoryBuffer
 from mme.logging.logger import MMLogger, print_log
-from mme.logging.manager import ManagerMixin
+from mme.logging.manager import ManagerMeta, ManagerMixin
 from mme.logging.message_hub import MessageHub
 from mme.logging.rank_info import RankInfo, get_rank_info
 
@@ -18,11 +18,14 @@ __version__ = "0.1.0"
 __all__ = [
     "ConsoleHandler",
     "HistoryBuffer",
+    "LoggingError",
     "LoggingKeyError",
     "MMFormatter",
     "MMLogger",
+    "ManagerMeta",
     "ManagerMixin",
     "MessageHub",
+    "NotAScalarError",
     "RankInfo",
     "get_rank_info",
     "print_log",

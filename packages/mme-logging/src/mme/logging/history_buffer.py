@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 import numpy as np
 
 from mme.logging._suggest import did_you_mean, known
-from mme.logging.errors import LoggingKeyError
+from mme.logging.errors import LoggingKeyError, NotAScalarError
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -28,6 +28,7 @@ DEFAULT_MAX_LENGTH = 1_000_000
 #: this many updates apart.
 MAX_PENDING_TENSORS = 256
 _SMALLEST_CAPACITY = 16
+_INT64_MAX = int(np.iinfo(np.int64).max)
 
 Number = int | float
 
@@ -56,12 +57,17 @@ def _to_number(value: object, what: str) -> Number:
         return int(value)
     if isinstance(value, float | np.floating):
         return float(value)
-    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "biuf":
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        if value.size != 1:
+            raise NotAScalarError(
+                f"HistoryBuffer.update: {what} must be a single value, got an array of shape "
+                f"{value.shape}; reduce it first (e.g. .sum() or .mean())"
+            )
         return _to_number(value.reshape(()).item(), what)
     if _is_tensor(value):
         tensor: Any = value
         if tensor.numel() != 1:
-            raise ValueError(
+            raise NotAScalarError(
                 f"HistoryBuffer.update: {what} must be a single value, got a tensor of "
                 f"shape {tuple(tensor.shape)}; reduce it first (e.g. .sum() or .mean())"
             )
@@ -83,11 +89,19 @@ def _as_history(values: Sequence[Any] | np.ndarray, what: str) -> np.ndarray:
         raise ValueError(f"HistoryBuffer: {what} must be one-dimensional, got shape {array.shape}")
     if array.dtype.kind == "O":
         array = np.asarray([_to_number(v, f"{what}[{i}]") for i, v in enumerate(values)])
+        if array.dtype.kind == "O":  # integers beyond 64 bits
+            return array.astype(np.float64)
     if array.dtype.kind in "biu":
+        if array.dtype.kind == "u" and array.max() > _INT64_MAX:
+            return array.astype(np.float64)
         return array.astype(np.int64)
     if array.dtype.kind == "f":
         return array.astype(np.float64)
     raise TypeError(f"HistoryBuffer: {what} must hold numbers, got dtype {array.dtype}")
+
+
+def _fits_int64(value: Number) -> bool:
+    return isinstance(value, float) or -_INT64_MAX - 1 <= value <= _INT64_MAX
 
 
 class HistoryBuffer:
@@ -180,7 +194,7 @@ class HistoryBuffer:
             raise ValueError(f"HistoryBuffer.update: count must be positive, got {count!r}")
         if _is_tensor(log_val) and _on_accelerator(log_val):
             if log_val.numel() != 1:
-                raise ValueError(
+                raise NotAScalarError(
                     "HistoryBuffer.update: log_val must be a single value, got a tensor of "
                     f"shape {tuple(log_val.shape)}; reduce it first (e.g. .sum() or .mean())"
                 )
@@ -195,9 +209,9 @@ class HistoryBuffer:
         self._append(_to_number(log_val, "log_val"), count)
 
     def _append(self, value: Number, count: Number) -> None:
-        if self._log_is_int and isinstance(value, float):
+        if self._log_is_int and (isinstance(value, float) or not _fits_int64(value)):
             self._promote_log()
-        if self._count_is_int and isinstance(count, float):
+        if self._count_is_int and (isinstance(count, float) or not _fits_int64(count)):
             self._promote_count()
         if self._end == self._capacity:
             self._make_room()
@@ -327,9 +341,12 @@ class HistoryBuffer:
         return logs[-1].item()
 
     def mean(self, window_size: int | None = None) -> float:
-        """Sum of values over sum of counts in the last ``window_size`` entries (None: all)."""
+        """Sum of values over sum of counts in the last ``window_size`` entries (None: all).
+
+        The sums are taken in float64, so large integers do not overflow.
+        """
         logs, counts = self._window(window_size, "mean")
-        return float(logs.sum() / counts.sum())
+        return float(logs.sum(dtype=np.float64) / counts.sum(dtype=np.float64))
 
     def max(self, window_size: int | None = None) -> Number:
         """Largest value in the last ``window_size`` entries (None: all)."""

@@ -18,7 +18,31 @@ from mme.logging._suggest import did_you_mean
 _T = TypeVar("_T", bound="ManagerMixin")
 
 
-class ManagerMixin:
+class ManagerMeta(type):
+    """The metaclass of `ManagerMixin`: gives every class made with it its own registry.
+
+    When a class is created it checks that its ``__init__`` accepts ``name`` (instances
+    are built as ``cls(name=..., **kwargs)``) and gives the class its own instance table
+    and lock, so a subclass never sees its parent's instances. Code written for MMEngine
+    can name it (``isinstance(cls, ManagerMeta)``, or a metaclass derived from it).
+    """
+
+    def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> None:
+        super().__init__(name, bases, namespace)
+        params = inspect.signature(cls.__init__).parameters  # type: ignore[misc]
+        accepts_name = "name" in params or any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+        )
+        if not accepts_name:
+            raise TypeError(
+                f"{name}.__init__ must accept a 'name' argument: ManagerMixin "
+                f"builds instances with {name}(name=..., **kwargs)"
+            )
+        cls._instances: dict[str, Any] = {}
+        cls._instances_lock = threading.RLock()
+
+
+class ManagerMixin(metaclass=ManagerMeta):
     """Mixin that gives a class named global instances.
 
     Subclasses must accept ``name`` in ``__init__`` and pass it on with
@@ -38,22 +62,8 @@ class ManagerMixin:
         'demo'
     """
 
-    _instances: ClassVar[dict[str, Any]] = {}
-    _instances_lock: ClassVar[threading.RLock] = threading.RLock()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        params = inspect.signature(cls.__init__).parameters
-        accepts_name = "name" in params or any(
-            p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
-        )
-        if not accepts_name:
-            raise TypeError(
-                f"{cls.__name__}.__init__ must accept a 'name' argument: ManagerMixin "
-                f"builds instances with {cls.__name__}(name=..., **kwargs)"
-            )
-        cls._instances = {}
-        cls._instances_lock = threading.RLock()
+    _instances: ClassVar[dict[str, Any]]  # set per class by ManagerMeta
+    _instances_lock: ClassVar[threading.RLock]
 
     def __init__(self, name: str = "", **kwargs: Any) -> None:
         if not isinstance(name, str):
@@ -89,7 +99,7 @@ class ManagerMixin:
             existing = cls._instances.get(name)
             if existing is None:
                 instance = cls(name=name, **kwargs)
-                # Re-inserting moves the name to the end: the newest is the current one.
+                # A new name is added at the end: the newest instance is the current one.
                 cls._instances[name] = instance
                 return instance
         if kwargs:

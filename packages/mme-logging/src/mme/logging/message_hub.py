@@ -68,7 +68,14 @@ class MessageHub(ManagerMixin):
         self._resumed_keys: dict[str, bool] = dict.fromkeys(
             [*self._log_scalars, *self._runtime_info], True
         )
-        self._resumed_keys.update(resumed_keys or {})
+        for key, flag in (resumed_keys or {}).items():
+            if key not in self._resumed_keys:
+                known_keys = [*self._log_scalars, *self._runtime_info]
+                raise LoggingKeyError(
+                    f"MessageHub {name!r}: resumed_keys names {key!r}, which is neither in "
+                    f"log_scalars nor in runtime_info{did_you_mean(str(key), known_keys)}"
+                )
+            self._resumed_keys[key] = bool(flag)
 
     @classmethod
     def get_current_instance(cls) -> MessageHub:
@@ -220,8 +227,10 @@ class MessageHub(ManagerMixin):
         'max_length': n}``; runtime information is converted to dicts, lists,
         tuples, strings and numbers. A checkpoint holding it therefore loads with
         ``torch.load(weights_only=True)``. Keys updated with ``resumed=False`` are
-        left out, and so is runtime information that has no plain form (with a
-        warning that names the key).
+        left out, and so is runtime information that has no plain form, contains
+        itself or is nested deeper than 200 containers (with a warning that names
+        the key). A set is saved as a sorted list, so it comes back as a list (see
+        docs/migration.md).
         """
         log_scalars = {
             key: buffer.state_dict()
@@ -234,9 +243,12 @@ class MessageHub(ManagerMixin):
                 continue
             try:
                 runtime_info[key] = to_plain(value, f"runtime_info[{key!r}]")
-            except NotPlainError as err:
+            except (NotPlainError, RecursionError) as err:
+                reason = str(err)
+                if isinstance(err, RecursionError):
+                    reason = f"runtime_info[{key!r}] is nested too deeply to save ({err})"
                 warnings.warn(
-                    f"MessageHub {self.instance_name!r}.state_dict(): {err}; it is left out "
+                    f"MessageHub {self.instance_name!r}.state_dict(): {reason}; it is left out "
                     "of the saved state",
                     stacklevel=2,
                 )
@@ -255,7 +267,9 @@ class MessageHub(ManagerMixin):
         """Restore scalars and runtime information saved by `state_dict`.
 
         Entries present in ``state_dict`` replace the hub's entries of the same key;
-        other entries of the hub are kept.
+        other entries of the hub are kept. A malformed entry (a broken scalar history,
+        a key that is not a str, an unknown section) is skipped with a warning that
+        names it, and the rest is loaded, so one bad entry does not stop a resume.
 
         Args:
             state_dict: A dict from `state_dict`, or another hub to copy from.
@@ -273,21 +287,48 @@ class MessageHub(ManagerMixin):
             )
         for key in state_dict:
             if key not in _STATE_KEYS:
-                raise ValueError(
-                    f"MessageHub {self.instance_name!r}.load_state_dict: unknown key {key!r}"
-                    f"{did_you_mean(str(key), _STATE_KEYS)} (expected {', '.join(_STATE_KEYS)})"
+                self._skip(
+                    f"unknown key {key!r}{did_you_mean(str(key), _STATE_KEYS)} "
+                    f"(expected {', '.join(_STATE_KEYS)})"
                 )
-        resumed_keys = dict(state_dict.get("resumed_keys", {}))
-        for key, saved in dict(state_dict.get("log_scalars", {})).items():
-            if isinstance(saved, HistoryBuffer):
-                buffer = saved
-            else:
-                buffer = HistoryBuffer.from_state_dict(saved, f"log_scalars[{key!r}]")
-            self._log_scalars[self._check_key(key, "log_scalars")] = buffer
+        sections = {name: self._section(state_dict, name) for name in _STATE_KEYS}
+        scalars, infos, resumed_keys = (sections[name] for name in _STATE_KEYS)
+        for key, saved in scalars.items():
+            try:
+                self._check_key(key, "log_scalars")
+                if isinstance(saved, HistoryBuffer):
+                    buffer = saved
+                else:
+                    buffer = HistoryBuffer.from_state_dict(saved, f"log_scalars[{key!r}]")
+            except (TypeError, ValueError) as err:
+                self._skip(str(err))
+                continue
+            self._log_scalars[key] = buffer
             self._resumed_keys[key] = bool(resumed_keys.get(key, True))
-        for key, value in dict(state_dict.get("runtime_info", {})).items():
-            self._runtime_info[self._check_key(key, "runtime_info")] = value
+        for key, value in infos.items():
+            if not isinstance(key, str):
+                self._skip(f"runtime_info keys must be str, got {type(key).__name__} {key!r}")
+                continue
+            self._runtime_info[key] = value
             self._resumed_keys[key] = bool(resumed_keys.get(key, True))
+        for key in resumed_keys:
+            if key not in scalars and key not in infos:
+                self._skip(f"resumed_keys names {key!r}, which the state has no entry for")
+
+    def _section(self, state_dict: Mapping[str, Any], name: str) -> Mapping[Any, Any]:
+        """One part of a saved state; a part that is not a dict is skipped with a warning."""
+        section = state_dict.get(name, {})
+        if isinstance(section, Mapping):
+            return section
+        self._skip(f"{name} must be a dict, got {type(section).__name__}")
+        return {}
+
+    def _skip(self, problem: str) -> None:
+        warnings.warn(
+            f"MessageHub {self.instance_name!r}.load_state_dict: {problem}; this entry is "
+            "skipped and the rest is loaded",
+            stacklevel=3,
+        )
 
     def __repr__(self) -> str:
         return (

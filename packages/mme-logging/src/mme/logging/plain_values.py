@@ -26,16 +26,37 @@ class NotPlainError(TypeError):
         )
 
 
+#: Deepest nesting of containers ``to_plain`` converts (deeper would exhaust the stack).
+MAX_DEPTH = 200
+
+
+class TooDeepError(NotPlainError):
+    """A value contains itself, or is nested deeper than `MAX_DEPTH` containers."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        shown = path if len(path) <= 100 else f"{path[:60]}...{path[-30:]}"
+        TypeError.__init__(self, f"{shown} {reason}")
+
+
 def to_plain(value: Any, path: str) -> Any:
     """Return ``value`` made of plain Python types only.
+
+    Sets come back as sorted lists (as lists when their items cannot be sorted).
 
     Args:
         value: The value to convert.
         path: Where the value sits, for error messages (e.g. ``runtime_info['meta']``).
 
     Raises:
-        NotPlainError: the value (or something inside it) has no plain form.
+        NotPlainError: the value (or something inside it) has no plain form, contains
+            itself or is nested deeper than `MAX_DEPTH` containers (`TooDeepError`).
     """
+    return _convert(value, path, [])
+
+
+def _convert(value: Any, path: str, parents: list[int]) -> Any:
+    """`to_plain` with the ids of the containers ``value`` sits in (to catch cycles)."""
     if value is None or type(value) in (bool, int, float, str, bytes):
         return value
     # Subclasses (IntEnum, np.float64, str enums, ...) become their base type.
@@ -51,23 +72,35 @@ def to_plain(value: Any, path: str) -> Any:
         return bytes(value)
     if isinstance(value, np.generic | np.ndarray):
         return value.tolist()
-    if isinstance(value, dict):
-        out: dict[Any, Any] = {}
-        for key, item in value.items():
-            plain_key = to_plain(key, f"{path} key {key!r}")
-            out[plain_key] = to_plain(item, f"{path}[{key!r}]")
-        return out
-    if isinstance(value, list):
-        return [to_plain(item, f"{path}[{i}]") for i, item in enumerate(value)]
-    if isinstance(value, tuple):
-        return tuple(to_plain(item, f"{path}[{i}]") for i, item in enumerate(value))
-    if isinstance(value, set | frozenset):
-        items = [to_plain(item, f"{path} item") for item in value]
+    if isinstance(value, dict | list | tuple | set | frozenset):
+        if id(value) in parents:
+            raise TooDeepError(path, "contains itself (a reference cycle)")
+        if len(parents) >= MAX_DEPTH:
+            raise TooDeepError(path, f"is nested deeper than {MAX_DEPTH} containers")
+        parents.append(id(value))
         try:
-            return sorted(items)
-        except TypeError:
-            return items
+            return _container(value, path, parents)
+        finally:
+            parents.pop()
     torch = sys.modules.get("torch")
     if torch is not None and isinstance(value, torch.Tensor):
         return value.detach().cpu().tolist()
     raise NotPlainError(path, value)
+
+
+def _container(value: Any, path: str, parents: list[int]) -> Any:
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            plain_key = _convert(key, f"{path} key {key!r}", parents)
+            out[plain_key] = _convert(item, f"{path}[{key!r}]", parents)
+        return out
+    if isinstance(value, list):
+        return [_convert(item, f"{path}[{i}]", parents) for i, item in enumerate(value)]
+    if isinstance(value, tuple):
+        return tuple(_convert(item, f"{path}[{i}]", parents) for i, item in enumerate(value))
+    items = [_convert(item, f"{path} item", parents) for item in value]  # a set
+    try:
+        return sorted(items)
+    except TypeError:
+        return items
