@@ -19,33 +19,10 @@ import torch.distributed as torch_dist
 
 from mme.dist import _state
 from mme.dist.errors import LaunchError
-from mme.dist.launch_plan import (
-    BACKENDS,
-    DEFAULT_PORT,
-    LAUNCHERS,
-    LaunchPlan,
-    infer_launcher,
-    plan_launch,
-    select_backend,
-)
+from mme.dist.launch_plan import LaunchPlan, plan_launch
 from mme.dist.objects import all_gather_object
 from mme.dist.query import _set_local_group, get_backend, get_rank, get_world_size, is_distributed
-from mme.dist.slurm import expand_nodelist, expand_tasks_per_node
-from mme.dist.timeouts import DEFAULT_TIMEOUT, as_timeout, check_rendezvous
-
-__all__ = [
-    "BACKENDS",
-    "DEFAULT_PORT",
-    "DEFAULT_TIMEOUT",
-    "LAUNCHERS",
-    "LaunchPlan",
-    "expand_nodelist",
-    "expand_tasks_per_node",
-    "infer_launcher",
-    "init_dist",
-    "plan_launch",
-    "select_backend",
-]
+from mme.dist.timeouts import as_timeout, check_rendezvous
 
 logger = logging.getLogger("mme.dist")
 
