@@ -20,17 +20,18 @@ pytestmark = pytest.mark.spec("DIST-01")
 
 @pytest.fixture
 def one_rank_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """torchrun's variables for a job of one process; the group is destroyed afterwards."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    """torchrun's variables for a job of one process; the group is destroyed afterwards.
+
+    MASTER_PORT=0: rank 0's store binds a port the system chooses, so no other program can
+    take it first (no other rank needs to know it in a job of one).
+    """
     for name, value in {
         "RANK": "0",
         "WORLD_SIZE": "1",
         "LOCAL_RANK": "0",
         "LOCAL_WORLD_SIZE": "1",
         "MASTER_ADDR": "127.0.0.1",
-        "MASTER_PORT": str(port),
+        "MASTER_PORT": "0",
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("GROUP_RANK", raising=False)
