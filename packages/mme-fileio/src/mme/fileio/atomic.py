@@ -167,6 +167,8 @@ def _in_progress(pid: int, tmp: str) -> bool:
     if pid == os.getpid():
         with _live_lock:
             return tmp in _live_tmps
+    if os.name == "nt":
+        return True  # os.kill(pid, 0) would send CTRL_C there: keep other processes' files
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -174,7 +176,7 @@ def _in_progress(pid: int, tmp: str) -> bool:
     except PermissionError:
         return True  # a process of another user runs under that pid
     except OSError:
-        return True  # cannot tell (e.g. on Windows): keep the file
+        return True  # cannot tell: keep the file
     return True
 
 
