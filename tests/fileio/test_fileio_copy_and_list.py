@@ -82,8 +82,13 @@ def test_text_that_is_not_utf8_names_the_file(tmp_path: Path, memory_root: str) 
         (tmp_path / name).write_bytes(latin1)
     for name in ("data.json", "data.yaml"):
         path = tmp_path / name
-        with pytest.raises(ValueError, match=rf"^{path}.*not valid utf-8 text: byte 0xe9 at"):
+        kind = name.split(".")[1].upper()
+        with pytest.raises(FileParseError) as info:
             load(path)
+        assert str(info.value) == (
+            f"{path}: invalid {kind}: the file is not valid utf-8 text: byte 0xe9 at offset 3 "
+            "cannot be decoded (invalid continuation byte); save it as utf-8"
+        )
     lines = tmp_path / "lines.txt"
     with pytest.raises(FileParseError, match=rf"^{lines}: .*not valid utf-8 text: byte 0xe9"):
         fileio.list_from_file(lines)

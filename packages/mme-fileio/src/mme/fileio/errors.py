@@ -107,13 +107,16 @@ def _rebuild_parse_error(
     return FileParseError(reason, source=source, line=line, column=column, file_format=fmt)
 
 
-def undecodable_text(source: str, err: UnicodeDecodeError) -> FileParseError:
+def undecodable_text(
+    source: str, err: UnicodeDecodeError, file_format: str | None = None
+) -> FileParseError:
     """The error for a text file that is not valid in its encoding: names the file and byte."""
     bad = err.object[err.start : err.start + 1].hex()
     return FileParseError(
         f"the file is not valid {err.encoding} text: byte 0x{bad} at offset {err.start} cannot "
         f"be decoded ({err.reason}); save it as {err.encoding}",
         source=source,
+        file_format=file_format,
     )
 
 

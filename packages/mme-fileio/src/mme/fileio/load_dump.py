@@ -30,7 +30,7 @@ def _format_of(file: object, file_format: str | None, action: str) -> str:
     )
 
 
-def _load_local(handler: BaseFileHandler, path: str, kwargs: dict[str, Any]) -> Any:
+def _load_local(handler: BaseFileHandler, path: str, fmt: str, kwargs: dict[str, Any]) -> Any:
     """Load straight from the open local file (no in-memory copy of its content)."""
     try:
         f = open(path, encoding="utf-8") if handler.str_like else open(path, "rb")  # noqa: SIM115
@@ -40,7 +40,7 @@ def _load_local(handler: BaseFileHandler, path: str, kwargs: dict[str, Any]) -> 
         try:
             return handler.load_from_fileobj(f, **kwargs)
         except UnicodeDecodeError as err:
-            raise undecodable_text(path, err) from err
+            raise undecodable_text(path, err, fmt) from err
 
 
 def _dump_local(handler: BaseFileHandler, obj: Any, path: str, kwargs: dict[str, Any]) -> None:
@@ -89,7 +89,7 @@ def load(
         handler = get_handler(fmt, os.fspath(file))
         backend = get_file_backend(file, backend_args=backend_args, enable_singleton=True)
         if isinstance(backend, LocalBackend):
-            return _load_local(handler, local_path(file), kwargs)
+            return _load_local(handler, local_path(file), fmt, kwargs)
         buffer: IO[Any]
         if handler.str_like:
             buffer = io.StringIO(backend.get_text(file))  # names the file if not UTF-8
