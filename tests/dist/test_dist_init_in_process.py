@@ -151,30 +151,38 @@ def test_rank1_facing_a_silent_listener_on_master_port_fails_within_the_timeout(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Something that is not rank 0 accepts connections on MASTER_PORT and never answers."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        port = listener.getsockname()[1]
-        for name, value in {
-            "RANK": "1",
-            "WORLD_SIZE": "2",
-            "LOCAL_RANK": "1",
-            "MASTER_ADDR": "127.0.0.1",
-            "MASTER_PORT": str(port),
-        }.items():
-            monkeypatch.setenv(name, value)
-        outcome: list[BaseException] = []
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    for name, value in {
+        "RANK": "1",
+        "WORLD_SIZE": "2",
+        "LOCAL_RANK": "1",
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(port),
+    }.items():
+        monkeypatch.setenv(name, value)
+    outcome: list[BaseException] = []
 
-        def start() -> None:
-            try:
-                dist.init_dist("pytorch", backend="gloo", timeout=1.0)
-            except BaseException as exc:
-                outcome.append(exc)
+    def start() -> None:
+        try:
+            dist.init_dist("pytorch", backend="gloo", timeout=1.0)
+        except BaseException as exc:
+            outcome.append(exc)
 
-        thread = threading.Thread(target=start, daemon=True)
-        thread.start()
-        thread.join(60)  # generous: a hang (the bug) leaves the thread running forever
-        assert not thread.is_alive(), "init_dist hung on a listener that never answers"
+    thread = threading.Thread(target=start, daemon=True)
+    thread.start()
+    thread.join(60)  # generous: a hang (the bug) leaves the thread running forever
+    hung = thread.is_alive()
+    # The abandoned check thread waits on the listener: closing it ends that thread's
+    # connection (torch then gives up within the 1 s timeout); wait for it, so that it never
+    # outlives the interpreter.
+    listener.close()
+    for leftover in threading.enumerate():
+        if leftover.name == "mme-dist-rendezvous-check":
+            leftover.join(30)
+    assert not hung, "init_dist hung on a listener that never answers"
     assert not dist.is_distributed()
     assert len(outcome) == 1
     assert isinstance(outcome[0], dist.LaunchError)
