@@ -7,6 +7,7 @@ dispatcher (see `mme.analysis.counting`) instead of from a TorchScript trace.
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import warnings
 from collections import Counter
@@ -59,19 +60,31 @@ def check_op_name(name: str) -> None:
             f"{name!r} never reaches the dispatcher, where mme.analysis counts: it runs as "
             f"{DISPATCHED_AS[name]}. Set the rule for that operator instead."
         )
-    known = torch._C._dispatch_get_all_op_names()
-    if name.startswith("aten::") and name not in known:
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"{name!r} is not an ATen operator.{hint}")
-    if name in known and torch._C._dispatch_has_kernel_for_dispatch_key(
-        name, "CompositeImplicitAutograd"
+    overloads = _registered_ops().get(name)
+    if overloads is None:
+        if name.startswith("aten::"):
+            close = difflib.get_close_matches(name, list(_registered_ops()), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"{name!r} is not an ATen operator.{hint}")
+        return  # a custom operator that may be registered later
+    if all(
+        torch._C._dispatch_has_kernel_for_dispatch_key(full, "CompositeImplicitAutograd")
+        for full in overloads
     ):
         raise ValueError(
             f"{name!r} is a composite operator: it is decomposed before it reaches the "
             "dispatcher, so a rule for it would never run. Set rules for the operators "
             "it decomposes into."
         )
+
+
+@functools.cache
+def _registered_ops() -> dict[str, list[str]]:
+    """Operator name -> its registered overloads (`"aten::add"` -> `["aten::add.Tensor", ...]`)."""
+    ops: dict[str, list[str]] = {}
+    for full in torch._C._dispatch_get_all_op_names():
+        ops.setdefault(full.split(".")[0], []).append(full)
+    return ops
 
 
 class ModelAnalysis:
