@@ -7,12 +7,18 @@ matrix products). `FlopAnalyzer` and `ActivationAnalyzer` give the per-module an
 per-operator counts; `mme.analysis.handles` holds the operator rules.
 """
 
-from mme.analysis.analyzer import ActivationAnalyzer, FlopAnalyzer, ModelAnalysis
+from mme.analysis.analyzer import (
+    ActivationAnalyzer,
+    FlopAnalyzer,
+    ModelAnalysis,
+    analyze_together,
+)
 from mme.analysis.complexity import (
     activation_count,
     complexity_stats_rows,
     complexity_stats_str,
     complexity_stats_table,
+    example_inputs,
     flop_count,
     get_model_complexity_info,
 )
@@ -28,9 +34,11 @@ __all__ = [
     "Handle",
     "ModelAnalysis",
     "activation_count",
+    "analyze_together",
     "complexity_stats_rows",
     "complexity_stats_str",
     "complexity_stats_table",
+    "example_inputs",
     "flop_count",
     "format_size",
     "get_model_complexity_info",

@@ -147,8 +147,9 @@ def _is_shape(value: Any) -> bool:
     )
 
 
-def _example_inputs(model: nn.Module, input_shape: Any) -> tuple[torch.Tensor, ...]:
-    """Random inputs with a batch of 1 for a shape, or a tuple of shapes."""
+def example_inputs(model: nn.Module, input_shape: Any) -> tuple[torch.Tensor, ...]:
+    """Random inputs with a batch of 1 for a shape, or a tuple of shapes, on the device and
+    in the floating dtype of the model's parameters."""
     if _is_shape(input_shape) and input_shape:
         shapes = (input_shape,)
     elif (
@@ -207,7 +208,7 @@ def get_model_complexity_info(
             "your own tensors"
         )
     if inputs is None:
-        inputs = _example_inputs(model, input_shape)
+        inputs = example_inputs(model, input_shape)
 
     flop_analyzer = FlopAnalyzer(model, inputs)
     activation_analyzer = ActivationAnalyzer(model, inputs)
