@@ -19,7 +19,8 @@ def _load_models() -> Any:
     spec = importlib.util.spec_from_file_location(
         "analysis_models", Path(__file__).with_name("analysis_models.py")
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["analysis_models"] = module
     spec.loader.exec_module(module)

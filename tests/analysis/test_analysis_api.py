@@ -89,7 +89,8 @@ def test_custom_rules_replace_and_ignore_operators() -> None:
     assert analyzer.by_operator() == Counter({"addmm": 48, "sigmoid": 6})
     assert analyzer.unsupported_ops() == Counter()
     analyzer.set_op_handle("aten::addmm", None, "aten::sigmoid", None)
-    assert analyzer.total() == 0 and analyzer.unsupported_ops() == Counter()
+    assert analyzer.total() == 0
+    assert analyzer.unsupported_ops() == Counter()
     analyzer.clear_op_handles()
     assert analyzer.unsupported_ops() == Counter({"aten::addmm": 1, "aten::sigmoid": 1})
 
@@ -120,7 +121,9 @@ def test_bad_rule_result_names_the_operator() -> None:
 
 @pytest.mark.spec("ANA-09")
 def test_unknown_module_name_suggests_the_closest() -> None:
-    with pytest.raises(KeyError, match="'fcc' is not a submodule of the analysed model. Did you mean 'fc'"):
+    with pytest.raises(
+        KeyError, match=r"'fcc' is not a submodule of the analysed model\. Did you mean 'fc'"
+    ):
         FlopAnalyzer(TestModel(), INPUTS).total("fcc")
 
 
@@ -140,9 +143,11 @@ def test_caller_mode_counts_operators_for_every_calling_module() -> None:
     wrapper.forward = lambda x: model["b"](x)  # type: ignore[method-assign]
     wrapper.add_module("m", model)
     owner = FlopAnalyzer(wrapper, torch.randn(1, 4))
-    assert owner.by_module()["m.b"] == 0 and owner.by_module()["m.a"] == 16
+    assert owner.by_module()["m.b"] == 0
+    assert owner.by_module()["m.a"] == 16
     caller = FlopAnalyzer(wrapper, torch.randn(1, 4)).ancestor_mode("caller")
-    assert caller.by_module()["m.b"] == 16 and caller.by_module()["m.a"] == 16
+    assert caller.by_module()["m.b"] == 16
+    assert caller.by_module()["m.a"] == 16
     with pytest.raises(ValueError, match="'owner' or 'caller'"):
         caller.ancestor_mode("parent")
 
@@ -159,7 +164,9 @@ def test_copy_keeps_rules_on_new_inputs() -> None:
 def test_parameter_count_and_table() -> None:
     counts = parameter_count(TestModel())
     assert counts[""] == 10010 + 40
-    assert counts["fc"] == 10010 and counts["fc.weight"] == 10000 and counts["conv.bias"] == 10
+    assert counts["fc"] == 10010
+    assert counts["fc.weight"] == 10000
+    assert counts["conv.bias"] == 10
     assert parameter_count_table(nn.Sequential(nn.Linear(10, 10), nn.Linear(10, 1))) == (
         "   parameter count of Sequential   \n"
         "+------------+--------------------+\n"
@@ -196,7 +203,7 @@ def test_bad_input_shape_says_what_is_accepted(shape: Any) -> None:
 
 @pytest.mark.spec("ANA-01")
 def test_not_a_module_is_a_type_error() -> None:
-    with pytest.raises(TypeError, match="model must be a torch.nn.Module, got function"):
+    with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module, got function"):
         get_model_complexity_info(lambda x: x, input_shape=(3,))  # type: ignore[arg-type]
 
 

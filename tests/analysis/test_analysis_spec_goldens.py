@@ -121,7 +121,8 @@ def test_testnet_table_arch_and_strings() -> None:
 @pytest.mark.spec("ANA-01")
 def test_show_table_and_show_arch_switch_the_outputs_off() -> None:
     result = get_model_complexity_info(TestNet(), (1, 10), show_table=False, show_arch=False)
-    assert result["out_table"] == "" and result["out_arch"] == ""
+    assert result["out_table"] == ""
+    assert result["out_arch"] == ""
     assert result["flops"] == 400
 
 
@@ -140,9 +141,12 @@ def test_resnet50_table_is_the_spec_table(resnet_result: dict[str, Any]) -> None
     golden = (FIXTURES / "resnet50_table.txt").read_text().rstrip("\n")
     assert resnet_result["out_table"] == golden
     rows = resnet_result["out_table"].splitlines()
-    assert rows[3] == "| resnet                 | 25.557M              | 4.145G     | 11.115M      |"
+    assert (
+        rows[3] == "| resnet                 | 25.557M              | 4.145G     | 11.115M      |"
+    )
     # (c) modules without parameters come after their parameterised siblings
-    assert rows[-5].startswith("|  fc ") and rows[-2].startswith("|  avgpool ")
+    assert rows[-5].startswith("|  fc ")
+    assert rows[-2].startswith("|  avgpool ")
 
 
 @pytest.mark.spec("ANA-06", "ANA-07", "ANA-08")

@@ -58,7 +58,8 @@ def test_file_path_with_attr_prints_summary_table_and_unknown_ops(
     out = capsys.readouterr().out
     # conv: 8 * 3*3*3 * 8*8 = 13824; global mean: 8*8*8 = 512; fc: 16
     assert "Net on (1, 3, 10, 10): FLOPs 14.352K, parameters 0.242K, activations 0.514K" in out
-    assert "conv.weight" in out and "(8, 3, 3, 3)" in out
+    assert "conv.weight" in out
+    assert "(8, 3, 3, 3)" in out
     assert "Operators without a rule (counted as 0): aten::sigmoid (1x)" in out
     assert "#params: 0.22K, #flops: 13.82K, #acts: 0.51K" in out
 
@@ -103,7 +104,8 @@ def test_config_builds_the_model_through_the_registry(
         capsys.readouterr().out
     )
     config.write_text(
-        "custom_imports = dict(imports=['analyze_cli_models'])\nmodel = dict(type='AnalyzeCliNte')\n"
+        "custom_imports = dict(imports=['analyze_cli_models'])\n"
+        "model = dict(type='AnalyzeCliNte')\n"
     )
     assert main(["analyze", str(config), "--shape", "10"]) == 2
     assert "Did you mean 'AnalyzeCliNet'?" in capsys.readouterr().err

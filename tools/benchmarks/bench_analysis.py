@@ -34,7 +34,8 @@ SPEED_TARGET = 1.0
 
 def load_models() -> Any:
     spec = importlib.util.spec_from_file_location("analysis_models", MODELS_FILE)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -74,8 +75,10 @@ def main() -> int:
     mm_t, mm_r = best_time(lambda: mm_info(model, input_shape=shape), args.repeats)
 
     failures: list[str] = []
-    print(f"ResNet-50, input (1, 3, 224, 224), {torch.get_num_threads()} torch threads, "
-          f"best of {args.repeats} runs")
+    print(
+        f"ResNet-50, input (1, 3, 224, 224), {torch.get_num_threads()} torch threads, "
+        f"best of {args.repeats} runs"
+    )
     print(f"{'':>10} {'seconds':>9} {'flops':>14} {'activations':>12} {'params':>10}")
     for name, t, r in (("mme", mme_t, mme_r), ("mmengine", mm_t, mm_r)):
         print(f"{name:>10} {t:>9.3f} {r['flops']:>14,} {r['activations']:>12,} {r['params']:>10,}")

@@ -52,9 +52,7 @@ DISPATCHED_AS: dict[str, str] = {
 def check_op_name(name: str) -> None:
     """Raise ValueError unless `name` is an operator the dispatcher can report."""
     if not isinstance(name, str) or "::" not in name:
-        raise ValueError(
-            f"operator names look like 'aten::addmm' (namespace::name), got {name!r}"
-        )
+        raise ValueError(f"operator names look like 'aten::addmm' (namespace::name), got {name!r}")
     if name in DISPATCHED_AS:
         raise ValueError(
             f"{name!r} never reaches the dispatcher, where mme.analysis counts: it runs as "
@@ -249,14 +247,18 @@ class ModelAnalysis:
         unsupported = stats.unsupported_ops[""]
         if self._warn_unsupported and unsupported:
             listing = ", ".join(f"{op} ({n}x)" for op, n in unsupported.most_common())
-            _logger.warning("%s counted 0 for operators without a rule: %s",
-                            type(self).__name__, listing)
+            _logger.warning(
+                "%s counted 0 for operators without a rule: %s", type(self).__name__, listing
+            )
         uncalled = sorted(n for n in stats.uncalled_modules if self._has_forward(n))
         if self._warn_uncalled and uncalled:
             _logger.warning(
                 "%s: these submodules were never called during the forward (unused, or run "
                 "through .forward() or another method; their operators count towards the "
-                "caller): %s", type(self).__name__, ", ".join(uncalled))
+                "caller): %s",
+                type(self).__name__,
+                ", ".join(uncalled),
+            )
 
 
 def analyze_together(analyses: Iterable[ModelAnalysis]) -> None:

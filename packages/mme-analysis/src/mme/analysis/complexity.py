@@ -80,9 +80,7 @@ def complexity_stats_rows(
     stats = pretty_statistics(stats)
     indicate_uncalled(stats, "#flops", flops.uncalled_modules() & stats.keys(), "")
     if activations is not None:
-        indicate_uncalled(
-            stats, "#activations", activations.uncalled_modules() & stats.keys(), ""
-        )
+        indicate_uncalled(stats, "#activations", activations.uncalled_modules() & stats.keys(), "")
     for name, param in model.named_parameters():
         if name in stats:
             if show_param_shapes:
@@ -109,9 +107,7 @@ def complexity_stats_table(
     return text_table(headers, rows)
 
 
-def complexity_stats_str(
-    flops: FlopAnalyzer, activations: ActivationAnalyzer | None = None
-) -> str:
+def complexity_stats_str(flops: FlopAnalyzer, activations: ActivationAnalyzer | None = None) -> str:
     """`repr(model)` with `#params`, `#flops` (and `#acts`) added to every module.
 
     Modules whose statistics are all zero (ReLU, max pooling) get no line; modules never

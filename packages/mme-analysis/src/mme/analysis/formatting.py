@@ -28,7 +28,8 @@ def format_size(x: float, sig_figs: int = 3, hide_zero: bool = False) -> str:
 
 def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """An ASCII table with `+---+` rules, cells left-aligned and padded by one space."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    columns = zip(headers, *rows, strict=False)
+    widths = [max(len(str(cell)) for cell in column) for column in columns]
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
 
     def line(cells: Sequence[str]) -> str:
@@ -124,9 +125,7 @@ def _fast_forward(name: str, stats: Stats) -> tuple[str, dict[str, str]]:
     return name, stats[name]
 
 
-def stats_table_rows(
-    stats: Stats, columns: Sequence[str], max_depth: int = 3
-) -> list[list[str]]:
+def stats_table_rows(stats: Stats, columns: Sequence[str], max_depth: int = 3) -> list[list[str]]:
     """The rows of the statistics table: the model (or the chain of single children it
     fast-forwards to), then submodules down to `max_depth`, one space of indent per level."""
     rows: list[list[str]] = []

@@ -242,7 +242,9 @@ DEFAULT_FLOP_HANDLES: dict[str, Handle] = {
 DEFAULT_ACTIVATION_HANDLES: dict[str, Handle] = {
     "aten::convolution": generic_activation("conv"),
     "aten::_convolution": generic_activation("conv"),
-    **dict.fromkeys(("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm"), generic_activation()),
+    **dict.fromkeys(
+        ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm"), generic_activation()
+    ),
     **dict.fromkeys(("aten::mv", "aten::dot", "aten::vdot", "aten::addmv"), generic_activation()),
     **dict.fromkeys(_SDPA_OPS, _renamed(sdpa_activation, "scaled_dot_product_attention")),
 }
@@ -250,18 +252,19 @@ DEFAULT_ACTIVATION_HANDLES: dict[str, Handle] = {
 #: Operators that cost nothing by convention (views, copies, creation, indexing,
 #: comparisons, ReLU, max pooling, dropout's mask): neither counted nor reported.
 IGNORED_OPS: frozenset[str] = frozenset(
-    "aten::" + name
-    for name in (
-        "_local_scalar_dense _to_copy _unsafe_view alias arange as_strided bernoulli bernoulli_ "
-        "bitwise_and bitwise_not bitwise_or cat chunk clamp clamp_ clamp_min clamp_min_ clone "
-        "constant_pad_nd contiguous copy copy_ detach empty empty_like empty_strided eq expand "
-        "fill_ flatten floor floor_divide full full_like gather ge gt hardtanh hardtanh_ index "
-        "index_put_ index_select is_nonzero le lift_fresh lt masked_fill masked_fill_ max "
-        "max_pool1d max_pool2d max_pool3d max_pool2d_with_indices max_pool3d_with_indices min "
-        "narrow native_dropout ne new_empty new_empty_strided new_full new_ones new_zeros "
-        "nonzero normal_ ones ones_like permute rand rand_like randn randn_like relu relu_ "
-        "remainder repeat reshape roll scalar_tensor select slice split split_with_sizes squeeze "
-        "squeeze_ stack t threshold transpose type_as unbind uniform_ unsqueeze unsqueeze_ "
-        "view where zero_ zeros zeros_like"
-    ).split()
+    f"aten::{name}"
+    for name in """
+    _local_scalar_dense _to_copy _unsafe_view alias arange as_strided bernoulli
+    bernoulli_ bitwise_and bitwise_not bitwise_or cat chunk clamp clamp_ clamp_min
+    clamp_min_ clone constant_pad_nd contiguous copy copy_ detach empty empty_like
+    empty_strided eq expand fill_ flatten floor floor_divide full full_like gather ge
+    gt hardtanh hardtanh_ index index_put_ index_select is_nonzero le lift_fresh lt
+    masked_fill masked_fill_ max max_pool1d max_pool2d max_pool3d
+    max_pool2d_with_indices max_pool3d_with_indices min narrow native_dropout ne
+    new_empty new_empty_strided new_full new_ones new_zeros nonzero normal_ ones
+    ones_like permute rand rand_like randn randn_like relu relu_ remainder repeat
+    reshape roll scalar_tensor select slice split split_with_sizes squeeze squeeze_
+    stack t threshold transpose type_as unbind uniform_ unsqueeze unsqueeze_ view where
+    zero_ zeros zeros_like
+    """.split()  # noqa: SIM905 - a word list reads better than 130 quoted names
 )

@@ -14,6 +14,7 @@ torch and mme.analysis are imported only when the command runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import sys
@@ -108,10 +109,8 @@ def _from_config(target: str) -> Any:
         raise TargetError(str(error)) from None
     if "model" not in cfg or not hasattr(cfg.model, "get"):
         raise TargetError(f"{target}: the config has no 'model' dict to build")
-    try:
+    with contextlib.suppress(ModuleNotFoundError):
         importlib.import_module("mme.runner")  # registers the runner's models, when installed
-    except ModuleNotFoundError:
-        pass
     try:
         return MODELS.build(cfg.model)
     except RegistryError as error:
@@ -123,10 +122,8 @@ def load_model(target: str) -> Any:
     from torch import nn
 
     obj = _from_python_path(target) if ":" in target else _from_config(target)
-    if isinstance(obj, type) and issubclass(obj, nn.Module):
-        obj = obj()
-    elif callable(obj) and not isinstance(obj, nn.Module):
-        obj = obj()
+    if callable(obj) and not isinstance(obj, nn.Module):
+        obj = obj()  # a model class (built without arguments) or a function
     if not isinstance(obj, nn.Module):
         raise TargetError(f"{target}: expected a torch.nn.Module, got {type(obj).__name__}")
     return obj
@@ -164,8 +161,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         analysis.analyze_together([flops, acts])
     except RuntimeError as error:
-        print(f"mme analyze: {type(model).__name__} failed on input {described}: {error}",
-              file=sys.stderr)
+        print(
+            f"mme analyze: {type(model).__name__} failed on input {described}: {error}",
+            file=sys.stderr,
+        )
         return 1
 
     console = Console()
