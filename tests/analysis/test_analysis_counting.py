@@ -113,6 +113,12 @@ def test_pooling_and_upsampling() -> None:
     assert flops(nn.ReLU(), x) == 0
     assert flops(nn.Upsample(scale_factor=2), x) == 4 * 16 * 16
     assert flops(nn.Upsample(scale_factor=2, mode="bilinear"), x) == 4 * 4 * 16 * 16
+    assert flops(nn.Upsample(scale_factor=2, mode="bicubic"), x) == 16 * 4 * 16 * 16
+    volume = torch.randn(1, 2, 4, 4, 4)
+    assert flops(nn.Upsample(scale_factor=2, mode="trilinear"), volume) == 8 * 2 * 8 * 8 * 8
+    grid = torch.rand(1, 5, 6, 2) * 2 - 1
+    sample = Fn(lambda t, g: F.grid_sample(t, g, align_corners=False))
+    assert flops(sample, x, grid) == 4 * 4 * 5 * 6  # bilinear: 4 per output
     # a mean that is not a pooling (over channels) costs nothing and is not an unknown op
     analyzer = FlopAnalyzer(Fn(lambda t: t.mean(1)), x)
     assert analyzer.total() == 0
@@ -227,3 +233,35 @@ def test_shared_module_is_counted_under_its_first_name_each_call() -> None:
     assert analyzer.total() == 2 * 16
     assert analyzer.by_module()["0"] == 2 * 16
     assert analyzer.canonical_module_name("2") == "0"
+
+
+@pytest.mark.spec("ANA-07")
+def test_rules_of_operators_this_cpu_build_does_not_dispatch() -> None:
+    """CUDA attention kernels and the other batch norm entry points, called directly."""
+    from mme.analysis.handles import DEFAULT_ACTIVATION_HANDLES, DEFAULT_FLOP_HANDLES
+
+    q, k, v = torch.randn(2, 3, 5, 8), torch.randn(2, 3, 7, 8), torch.randn(2, 3, 7, 4)
+    for name in (
+        "aten::_scaled_dot_product_flash_attention",
+        "aten::_scaled_dot_product_efficient_attention",
+        "aten::_scaled_dot_product_cudnn_attention",
+    ):
+        assert DEFAULT_FLOP_HANDLES[name]([q, k, v], [None]) == {
+            "scaled_dot_product_attention": 2 * 3 * 5 * 7 * (8 + 4)
+        }
+        assert DEFAULT_ACTIVATION_HANDLES[name]([q, k, v], [None]) == {
+            "scaled_dot_product_attention": 2 * 3 * 5 * (7 + 4)
+        }
+    x, w, stat = torch.randn(2, 4, 3, 3), torch.ones(4), torch.zeros(4)
+    n = x.numel()
+
+    def bn(name: str, *args: Any) -> int:
+        return sum(DEFAULT_FLOP_HANDLES[name]([x, *args], [x]).values())
+
+    assert bn("aten::cudnn_batch_norm", w, w, stat, stat, True, 0.1, 1e-5) == 5 * n
+    assert bn("aten::cudnn_batch_norm", w, w, stat, stat, False, 0.1, 1e-5) == 2 * n
+    assert bn("aten::_native_batch_norm_legit", None, None, stat, stat, True, 0.1, 1e-5) == 4 * n
+    assert bn("aten::_native_batch_norm_legit", w, w, True, 0.1, 1e-5) == 5 * n  # no_stats
+    assert bn("aten::_native_batch_norm_legit_no_training", w, w, stat, stat, 0.1, 1e-5) == 2 * n
+    assert bn("aten::_batch_norm_with_update", w, w, stat, stat, 0.1, 1e-5) == 5 * n
+    assert bn("aten::_batch_norm_no_update", None, None, stat, stat, 0.1, 1e-5) == n

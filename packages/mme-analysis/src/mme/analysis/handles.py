@@ -109,18 +109,23 @@ def norm_flop_counter(weight_index: int) -> Handle:
     return norm_flop
 
 
-def batch_norm_counter(training_index: int | None) -> Handle:
+def batch_norm_counter(training: int | bool) -> Handle:
     """A rule for a batch norm: in training (batch statistics) like any norm, 5 or 4 per
     element; in evaluation (running statistics, foldable into a convolution) 2 or 1.
 
-    `training_index` is where the operator keeps its `training` flag; `None` for
-    operators that always use batch statistics.
+    `training` is the index of the operator's `training` argument, or a fixed `True` /
+    `False` for operators that always (or never) use batch statistics. An operator called
+    without running statistics (`_native_batch_norm_legit.no_stats`, 6 arguments) always
+    uses batch statistics.
     """
 
     def batch_norm_flop(inputs: Sequence[Any], outputs: Sequence[Any]) -> Counter[str]:
-        training = True if training_index is None else bool(inputs[training_index])
+        if isinstance(training, bool):
+            uses_batch_stats = training
+        else:
+            uses_batch_stats = len(inputs) <= 6 or bool(inputs[training])
         affine = _defined(inputs[1])
-        per_element = (5 if affine else 4) if training else (2 if affine else 1)
+        per_element = (5 if affine else 4) if uses_batch_stats else (2 if affine else 1)
         return Counter({"batch_norm": _numel(inputs[0]) * per_element})
 
     return batch_norm_flop
@@ -210,9 +215,9 @@ DEFAULT_FLOP_HANDLES: dict[str, Handle] = {
     # set_op_handle("aten::native_batch_norm", None).
     "aten::native_batch_norm": batch_norm_counter(5),
     "aten::_native_batch_norm_legit": batch_norm_counter(5),
-    "aten::_native_batch_norm_legit_no_training": batch_norm_counter(None),
-    "aten::_batch_norm_with_update": batch_norm_counter(None),
-    "aten::_batch_norm_no_update": batch_norm_counter(None),
+    "aten::_native_batch_norm_legit_no_training": batch_norm_counter(False),
+    "aten::_batch_norm_with_update": batch_norm_counter(True),
+    "aten::_batch_norm_no_update": batch_norm_counter(False),
     "aten::cudnn_batch_norm": batch_norm_counter(5),
     "aten::miopen_batch_norm": batch_norm_counter(5),
     "aten::native_layer_norm": _renamed(norm_flop_counter(2), "layer_norm"),
