@@ -265,3 +265,22 @@ def test_rules_of_operators_this_cpu_build_does_not_dispatch() -> None:
     assert bn("aten::_native_batch_norm_legit_no_training", w, w, stat, stat, 0.1, 1e-5) == 2 * n
     assert bn("aten::_batch_norm_with_update", w, w, stat, stat, 0.1, 1e-5) == 5 * n
     assert bn("aten::_batch_norm_no_update", None, None, stat, stat, 0.1, 1e-5) == n
+
+
+@pytest.mark.spec("ANA-01")
+def test_a_failing_forward_leaves_the_model_as_it_was() -> None:
+    class Failing(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bn = nn.BatchNorm1d(4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            self.bn(x)
+            raise RuntimeError("broken forward")
+
+    model = Failing()
+    with pytest.raises(RuntimeError, match="broken forward"):
+        get_model_complexity_info(model, inputs=torch.randn(3, 4))
+    assert not model._forward_pre_hooks and not model.bn._forward_hooks
+    assert model.bn.num_batches_tracked.item() == 0
+    assert flops(nn.Linear(4, 4), torch.randn(1, 4)) == 16  # and counting works afterwards

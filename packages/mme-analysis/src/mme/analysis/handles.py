@@ -135,7 +135,7 @@ def _renamed(handle: Handle, name: str) -> Handle:
     def renamed(inputs: Sequence[Any], outputs: Sequence[Any]) -> Counter[str]:
         value = handle(inputs, outputs)
         total = sum(value.values()) if isinstance(value, Counter) else value
-        return Counter({name: int(total)})
+        return Counter({name: int(total)}) if total else Counter()
 
     return renamed
 
