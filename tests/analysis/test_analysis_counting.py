@@ -281,6 +281,7 @@ def test_a_failing_forward_leaves_the_model_as_it_was() -> None:
     model = Failing()
     with pytest.raises(RuntimeError, match="broken forward"):
         get_model_complexity_info(model, inputs=torch.randn(3, 4))
-    assert not model._forward_pre_hooks and not model.bn._forward_hooks
+    assert not model._forward_pre_hooks
+    assert not model.bn._forward_hooks
     assert model.bn.num_batches_tracked.item() == 0
     assert flops(nn.Linear(4, 4), torch.randn(1, 4)) == 16  # and counting works afterwards
