@@ -54,7 +54,7 @@ def best_time(run: Callable[[], dict[str, Any]], repeats: int) -> tuple[float, d
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5, help="best of this many runs")
+    parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
     args = parser.parse_args()
     try:

@@ -12,6 +12,7 @@ are restored afterwards.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,7 +71,9 @@ def module_aliases(model: nn.Module) -> dict[nn.Module | str, str]:
     return aliases
 
 
+@functools.cache
 def _lineage(name: str) -> tuple[str, ...]:
+    """`name` and its parents: `'a.b'` -> `('', 'a', 'a.b')`."""
     parts = name.split(".") if name else []
     return ("", *(".".join(parts[: k + 1]) for k in range(len(parts))))
 
