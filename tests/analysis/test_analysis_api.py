@@ -211,3 +211,40 @@ def test_not_a_module_is_a_type_error() -> None:
 def test_input_shape_uses_the_model_dtype() -> None:
     model = nn.Linear(4, 2).double()
     assert get_model_complexity_info(model, input_shape=(4,))["flops"] == 8
+
+
+@pytest.mark.spec("ANA-09")
+def test_warning_switches(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import warnings
+
+    class Noisy(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.used = nn.Linear(2, 2)
+            self.unused = nn.Linear(2, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            warnings.warn("from the forward", UserWarning, stacklevel=1)
+            return self.used(x)
+
+    with (
+        caplog.at_level(logging.WARNING, logger="mme.analysis"),
+        pytest.warns(UserWarning, match="from the forward"),
+    ):
+        FlopAnalyzer(Noisy(), torch.randn(1, 2)).total()
+    assert [r.getMessage() for r in caplog.records] == [
+        "FlopAnalyzer: these submodules were never called during the forward (unused, or "
+        "run through .forward() or another method; their operators count towards the "
+        "caller): unused"
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="mme.analysis"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        analyzer = FlopAnalyzer(Noisy(), torch.randn(1, 2)).tracer_warnings("none")
+        assert analyzer.uncalled_modules_warnings(False).total() == 4
+    assert caplog.records == []
+    with pytest.raises(ValueError, match="'all', 'no_tracer_warning' or 'none'"):
+        analyzer.tracer_warnings("some")
+    with pytest.raises(TypeError, match="the handle for 'aten::addmm' must be callable or None"):
+        analyzer.set_op_handle("aten::addmm", 3)
