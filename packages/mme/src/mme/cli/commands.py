@@ -48,6 +48,13 @@ COMMANDS: tuple[Command, ...] = (
         distribution="mme-registry",
         install='pip install "mme"',
     ),
+    Command(
+        name="analyze",
+        help="FLOPs, activations and parameters of a model, as a table",
+        module="mme.cli.analyze",
+        distribution="mme",
+        install='pip install "mme[analysis]"',
+    ),
 )
 
 
