@@ -18,6 +18,7 @@ on the lowest and the highest supported Python, the others on TORCH_PYTHON.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 from pathlib import Path
@@ -30,7 +31,9 @@ from architecture import DEPENDS, DISTRIBUTIONS, META, TORCH_FREE
 nox.needs_version = ">=2025.2.9"
 nox.options.sessions = ["tests", "lint"]
 nox.options.error_on_missing_interpreters = True
-nox.options.default_venv_backend = "venv"  # chosen, so nox does not look for uv
+nox.options.default_venv_backend = "venv"  # chosen: the sessions never use uv
+# nox probes for uv anyway and logs "uv binary not found." on every session: drop that line.
+logging.getLogger("nox").addFilter(lambda record: "uv binary not found" not in record.getMessage())
 
 ROOT = Path(__file__).parent
 CONSTRAINTS = str(ROOT / "tools" / "constraints.txt")
