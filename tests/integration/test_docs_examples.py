@@ -212,3 +212,20 @@ def test_install_page_shows_what_mme_version_prints(tmp_path: Path) -> None:
     printed = run_console("mme --version", tmp_path)
     # the page shows the torch-free core; more mme distributions may be installed here
     assert [line for line in printed if line in shown] == shown
+
+
+MME_REQUIREMENT = re.compile(r"""(?:^|[\s"'])mme(?:-[a-z]+)?(?:\[[\w,]+\])?(?=$|[\s"'`)])""")
+
+
+@pytest.mark.spec(infra="no document suggests an install command that cannot work")
+def test_every_pip_install_of_an_mme_package_says_where_the_wheels_are() -> None:
+    # the mme distributions are not on a public index: `pip install mme` finds nothing
+    pages = [ROOT / "README.md", *ROOT.glob("packages/*/README.md"), *ROOT.glob("docs/**/*.md")]
+    wrong = [
+        f"{page.relative_to(ROOT)}:{number}: {line.strip()}"
+        for page in sorted(pages)
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1)
+        for command in re.findall(r"pip install ([^`#]*)", line)
+        if MME_REQUIREMENT.search(command) and "--find-links" not in command
+    ]
+    assert not wrong, "\n".join(wrong)
