@@ -100,7 +100,9 @@ def test_package_layout(dist: str) -> None:
 
 
 def test_importlinter_contracts_encode_the_table() -> None:
-    declared = load_pyproject(ROOT / "pyproject.toml")["tool"]["importlinter"]["contracts"]
+    importlinter = load_pyproject(ROOT / "pyproject.toml")["tool"]["importlinter"]
+    assert sorted(importlinter["root_packages"]) == sorted(f"mme.{s}" for s in [*DEPENDS, META])
+    declared = importlinter["contracts"]
     expected = tomllib.loads(importlinter_contracts())["tool"]["importlinter"]["contracts"]
     assert declared == expected
     by_source = {c["source_modules"][0]: set(c["forbidden_modules"]) for c in declared}
