@@ -43,7 +43,7 @@ def test_met_and_near_misses_pass_and_every_row_is_shown(tmp_path: Path) -> None
         line.split()[-1] for line in result.stdout.splitlines() if line.startswith("bench_")
     ]
     assert verdicts == ["met", "near", "near", "met"]
-    assert "4 figures: 2 met, 2 near (not a failure), 0 far from target" in result.stdout
+    assert "4 figures: 2 met, 2 near or slow (not a failure), 0 far from target" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,18 @@ def test_a_benchmark_without_results_fails_and_is_named(tmp_path: Path) -> None:
     result = summarise(tmp_path, [row("bench_a", 11.0, 10.0)], "bench_a", "bench_crashed")
     assert result.returncode == 1
     assert "bench_crashed   reported nothing: it failed, see its output above" in result.stdout
+
+
+def test_a_crashed_benchmark_fails_and_the_others_are_still_shown(tmp_path: Path) -> None:
+    rows = [{"bench": "bench_b", "crashed": True}, row("bench_a", 11.0, 10.0)]
+    result = summarise(tmp_path, rows, "bench_a", "bench_b")
+    assert result.returncode == 1
+    assert "bench_b         crashed: see its output above" in result.stdout
+    assert "bench_a" in result.stdout.splitlines()[-2]
+
+
+def test_an_absolute_time_is_shown_slow_but_does_not_fail(tmp_path: Path) -> None:
+    slow = {**row("bench_a", 218.0, 50.0, at_least=False), "absolute": True}
+    result = summarise(tmp_path, [slow], "bench_a")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines()[-2].endswith("slow")
