@@ -177,7 +177,8 @@ def run_console(command: str, cwd: Path) -> list[str]:
         "mme": [sys.executable, "-m", "mme.cli"],
         "torchrun": [sys.executable, "-m", "torch.distributed.run"],
     }[words[0]]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # torchrun prints a banner about OMP_NUM_THREADS when it is unset: not the program's output
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     result = subprocess.run(
         [*program, *words[1:]],
         cwd=cwd,
