@@ -2,10 +2,12 @@
 
 Usage: python tools/check_dists.py DIR
 
-For each of the ten distributions: exactly one wheel and one sdist; the wheel's
-metadata requires Python >= 3.10, declares an SPDX license, and requires exactly
-the mme distributions of its row; the wheel ships ``py.typed`` and no
-``mme/__init__.py``.
+For each distribution of tools/architecture.py: exactly one wheel and one sdist; the
+wheel's metadata requires Python >= 3.10, declares an SPDX license, and requires exactly
+the mme distributions its pyproject.toml declares (within its row of the table); the
+wheel ships ``py.typed``, no ``mme/__init__.py``, and every module of its source folder
+(a build include that skips a folder, say one named ``dist``, shows here), and so does
+the sdist.
 """
 
 from __future__ import annotations
@@ -18,14 +20,23 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
-from architecture import DEPENDS, DISTRIBUTIONS, META, TORCH_FREE
+from architecture import DEPENDS, DISTRIBUTIONS, META, ROOT, TORCH_FREE, declared_mme
 
 
 def expected_mme_requirements(dist: str) -> set[str]:
     sub = DISTRIBUTIONS[dist]
     if sub == META:
         return {f"mme-{s}" for s in TORCH_FREE}
-    return {f"mme-{s}" for s in DEPENDS[sub]}
+    declared = declared_mme(dist)
+    if not set(declared) <= set(DEPENDS[sub]):
+        raise SystemExit(f"{dist} declares {declared}: its row allows only {DEPENDS[sub]}")
+    return {f"mme-{s}" for s in declared}
+
+
+def source_modules(dist: str) -> set[str]:
+    """The .py files of packages/<dist>/src, as paths inside the wheel (mme/...)."""
+    src = ROOT / "packages" / dist / "src"
+    return {str(p.relative_to(src)) for p in src.rglob("*.py") if "__pycache__" not in p.parts}
 
 
 def check(out: Path, dist: str) -> list[str]:
@@ -39,6 +50,9 @@ def check(out: Path, dist: str) -> list[str]:
         names = wheel.namelist()
         meta_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
         meta = Parser().parsestr(wheel.read(meta_name).decode())
+    missing = source_modules(dist) - set(names)
+    if missing:
+        problems.append(f"{dist}: the wheel lacks {sorted(missing)}")
     if "mme/__init__.py" in names:
         problems.append(f"{dist}: the wheel ships mme/__init__.py")
     if not any(n.endswith("/py.typed") for n in names):
@@ -55,8 +69,12 @@ def check(out: Path, dist: str) -> list[str]:
             f"{sorted(expected_mme_requirements(dist))}"
         )
     with tarfile.open(sdists[0]) as sdist:
-        if not any(m.name.endswith("/pyproject.toml") for m in sdist.getmembers()):
+        members = [m.name.split("/", 1)[-1] for m in sdist.getmembers()]
+        if "pyproject.toml" not in members:
             problems.append(f"{dist}: the sdist has no pyproject.toml")
+        missing = {f"src/{m}" for m in source_modules(dist)} - set(members)
+        if missing:
+            problems.append(f"{dist}: the sdist lacks {sorted(missing)}")
     return problems
 
 
@@ -66,7 +84,10 @@ def main() -> int:
     for problem in problems:
         print(problem)
     if not problems:
-        print(f"{len(DISTRIBUTIONS)} distributions: metadata agrees with the architecture table")
+        print(
+            f"{len(DISTRIBUTIONS)} distributions: metadata agrees with the architecture table, "
+            "wheels and sdists hold every module of their source folder"
+        )
     return 1 if problems else 0
 
 

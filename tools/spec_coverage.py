@@ -2,8 +2,12 @@
 
 Usage: python tools/spec_coverage.py REPORT.json [--features PATH]
 
-REPORT.json is written by ``pytest --spec-report``. FEATURES.md is looked up at
-``$MME_FEATURES`` or ``../shared/spec/FEATURES.md`` next to the repository.
+REPORT.json is written by ``pytest --spec-report``. FEATURES.md is not part of the
+repository: it is looked up at ``--features``, ``$MME_FEATURES`` or
+``../shared/spec/FEATURES.md`` next to the repository. Without it (a plain clone), the
+covered IDs are printed per distribution and the list of IDs not yet covered is skipped
+with a one-line message; the exit status is 0 either way, unless tests name IDs that
+FEATURES.md does not define.
 """
 
 from __future__ import annotations
@@ -55,16 +59,33 @@ def owner(feature_id: str) -> str:
     return ID_OWNER.get(feature_id) or PREFIX_OWNER.get(prefix, "mme-runner")
 
 
+def covered_only(covered: list[str], missing: Path) -> int:
+    """The covered IDs per distribution, when FEATURES.md is not at hand."""
+    per_dist: dict[str, list[str]] = {d: [] for d in DISTRIBUTIONS if d != "mme"}
+    for feature_id in covered:
+        per_dist.setdefault(owner(feature_id), []).append(feature_id)
+    for dist, ids in per_dist.items():
+        print(f"{dist}: {len(ids)} covered: {' '.join(ids) or '-'}")
+    print(
+        f"spec: skipped the IDs not yet covered: FEATURES.md is not at {missing} "
+        "(set MME_FEATURES to its path)"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report", type=Path)
     parser.add_argument("--features", default=None)
     args = parser.parse_args(argv)
     path = features_path(args.features)
+    if args.features and not path.is_file():
+        parser.error(f"FEATURES.md not found at {path}")
+    covered_ids = sorted(json.loads(args.report.read_text()))
     if not path.is_file():
-        parser.error(f"FEATURES.md not found at {path}; set MME_FEATURES or pass --features")
+        return covered_only(covered_ids, path)
     all_ids = list(dict.fromkeys(FEATURE_ID.findall(path.read_text(encoding="utf-8"))))
-    covered = set(json.loads(args.report.read_text()))
+    covered = set(covered_ids)
     unknown = sorted(covered - set(all_ids))
     per_dist: dict[str, list[str]] = {d: [] for d in DISTRIBUTIONS if d != "mme"}
     for feature_id in all_ids:

@@ -1,4 +1,4 @@
-"""A training-script skeleton on the torch-free core (``pip install mme``).
+"""A training-script skeleton on the torch-free core (the ``mme`` distribution).
 
 Reads a config with ``_base_`` files, applies ``--cfg-options``, builds objects
 through a registry, keeps scalars in a MessageHub, logs with MMLogger, and writes

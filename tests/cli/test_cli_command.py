@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from importlib import metadata
@@ -29,6 +30,26 @@ def test_version_lists_every_installed_distribution_with_its_version() -> None:
     for dist, version in lines.items():
         assert dist == "mme" or dist.startswith("mme-")
         assert version == metadata.version(dist)
+
+
+@pytest.mark.parametrize("args", [["--version"], ["registry", "list"], ["--help"]])
+def test_a_reader_that_stops_early_gets_no_broken_pipe_traceback(args: list[str]) -> None:
+    # `mme --version | head -1`: the reader closes the pipe; here it is closed before
+    # mme writes anything, so every write fails with EPIPE.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "mme.cli", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 0
 
 
 def test_console_script_is_installed_next_to_the_interpreter() -> None:
@@ -69,7 +90,8 @@ def test_command_of_a_missing_distribution_names_the_extra(
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "'mme train' needs the mme-runner distribution" in err
-    assert 'pip install "mme[runner]"' in err
+    assert 'pip install --find-links WHEELS "mme[runner]"' in err
+    assert "not on PyPI yet" in err
 
 
 def test_a_missing_dependency_inside_a_command_is_not_disguised(tmp_path, monkeypatch) -> None:

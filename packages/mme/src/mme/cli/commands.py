@@ -40,6 +40,21 @@ class CommandUnavailable(ImportError):
     """The distribution that provides a subcommand is not installed."""
 
 
+#: The mme distributions are not on a public index yet: pip finds them only in a folder
+#: of wheels built from a checkout (docs/install.md), so every install hint names one.
+NOT_ON_AN_INDEX = (
+    "(the mme packages are not on PyPI yet: WHEELS is a folder of wheels built from "
+    "a checkout, see docs/install.md)"
+)
+
+
+def install_hint(install: str) -> str:
+    """``pip install X`` as a command that can work today: from a folder of wheels."""
+    if install.startswith("pip install ") and "--find-links" not in install:
+        install = "pip install --find-links WHEELS " + install.removeprefix("pip install ")
+    return f"{install} {NOT_ON_AN_INDEX}"
+
+
 COMMANDS: tuple[Command, ...] = (
     Command(
         name="registry",
@@ -81,6 +96,6 @@ def load(command: Command) -> CommandModule:
             raise  # a dependency of the subcommand is missing: show the real error
         raise CommandUnavailable(
             f"'mme {command.name}' needs the {command.distribution} distribution, "
-            f"which is not installed. Install it with: {command.install}"
+            f"which is not installed. Install it with: {install_hint(command.install)}"
         ) from error
     return cast(CommandModule, module)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -36,7 +37,23 @@ def _top_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``mme`` command with ``argv`` (default: ``sys.argv[1:]``)."""
+    """Run the ``mme`` command with ``argv`` (default: ``sys.argv[1:]``).
+
+    When the reader of the output goes away early (``mme --version | head -1``), the
+    command stops quietly instead of printing a BrokenPipeError traceback.
+    """
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # inside the try: a closed pipe shows here, not at exit
+    except BrokenPipeError:
+        # Python would try to flush stdout again at exit: point it at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    return code
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = _top_parser()
     options = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
     if options.version:
