@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mme.cli.commands import install_hint
+
 
 class TargetError(Exception):
     """The model to analyse could not be found or built; the message says why."""
@@ -119,14 +121,13 @@ def _from_config(target: str) -> Any:
 
 def load_model(target: str) -> Any:
     """The ``nn.Module`` that ``target`` names (see the module docstring)."""
-    from torch import nn
+    from mme.analysis.report import as_model
 
     obj = _from_python_path(target) if ":" in target else _from_config(target)
-    if callable(obj) and not isinstance(obj, nn.Module):
-        obj = obj()  # a model class (built without arguments) or a function
-    if not isinstance(obj, nn.Module):
-        raise TargetError(f"{target}: expected a torch.nn.Module, got {type(obj).__name__}")
-    return obj
+    try:
+        return as_model(obj, target)  # a model class (built without arguments) or a function
+    except TypeError as error:
+        raise TargetError(str(error)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -138,13 +139,11 @@ def run(args: argparse.Namespace) -> int:
             raise
         print(
             "mme analyze: needs the mme-analysis distribution, which is not installed. "
-            'Install it with: pip install "mme[analysis]"',
+            "Install it with: " + install_hint('pip install "mme[analysis]"'),
             file=sys.stderr,
         )
         return 2
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
+    from mme.analysis.report import print_report
 
     try:
         model = load_model(args.target)
@@ -167,25 +166,5 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
 
-    console = Console()
-    size = analysis.format_size
-    console.print(
-        f"[bold]{type(model).__name__}[/] on {described}: "
-        f"FLOPs [bold]{size(flops.total())}[/], "
-        f"parameters [bold]{size(analysis.parameter_count(model)[''])}[/], "
-        f"activations [bold]{size(acts.total())}[/]"
-    )
-    headers, rows = analysis.complexity_stats_rows(flops, args.max_depth, acts)
-    table = Table(box=box.SIMPLE_HEAD)
-    for header in headers:
-        table.add_column(header)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
-    unsupported = flops.unsupported_ops()
-    if unsupported:
-        listing = ", ".join(f"{op} ({n}x)" for op, n in unsupported.most_common())
-        console.print(f"Operators without a rule (counted as 0): {listing}", highlight=False)
-    if args.arch:
-        print(analysis.complexity_stats_str(flops, acts))
+    print_report(model, described, flops, acts, args.max_depth, args.arch)
     return 0
