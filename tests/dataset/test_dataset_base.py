@@ -375,3 +375,15 @@ def test_bad_constructor_arguments_are_named() -> None:
         Listed([], data_prefix="train/")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="max_refetch must be an int >= 0, got -1"):
         Listed([], max_refetch=-1)
+
+
+@pytest.mark.spec("DS-09")
+def test_assigning_the_serialized_buffers_keeps_access_consistent() -> None:
+    """Downstream code written for MMEngine sets data_bytes/data_address directly."""
+    source = Listed([{"x": i} for i in range(4)])
+    target = Listed([{"x": 100}])
+    target.data_bytes, target.data_address = source.data_bytes, source.data_address
+    assert len(target) == 4
+    assert target.get_data_info(3) == {"x": 3, "sample_idx": 3}
+    with pytest.raises(TypeError, match="an index must be an int, got str"):
+        target.get_data_info("1")  # type: ignore[arg-type]
