@@ -387,3 +387,14 @@ def test_assigning_the_serialized_buffers_keeps_access_consistent() -> None:
     assert target.get_data_info(3) == {"x": 3, "sample_idx": 3}
     with pytest.raises(TypeError, match="an index must be an int, got str"):
         target.get_data_info("1")  # type: ignore[arg-type]
+
+
+@pytest.mark.spec("DS-09")
+def test_serialized_infos_with_shared_and_cyclic_parts_round_trip() -> None:
+    shared = [1, 2]
+    cyclic: list[Any] = ["loop"]
+    cyclic.append(cyclic)
+    dataset = Listed([{"a": shared, "b": shared}, {"c": cyclic}])
+    assert dataset.get_data_info(0) == {"a": [1, 2], "b": [1, 2], "sample_idx": 0}
+    loop = dataset.get_data_info(1)["c"]
+    assert loop[1] is loop  # the cycle survives (plain pickling for this list)

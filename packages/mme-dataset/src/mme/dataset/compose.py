@@ -74,6 +74,8 @@ class Compose:
         An exception raised by a transform propagates unchanged, with a note (PEP 678)
         naming the transform and its step.
         """
+        if not self.transforms:
+            return data
         transform = None
         try:
             for transform in self.transforms:
