@@ -25,6 +25,7 @@ from mme.config import Config
 from mme.dataset import _serialize
 from mme.dataset._notes import add_note, did_you_mean
 from mme.dataset.compose import Compose
+from mme.logging import print_log
 
 __all__ = ["BaseDataset", "Compose", "force_full_init"]
 
@@ -424,7 +425,11 @@ class BaseDataset(Dataset[Any]):
         sample is tried, up to ``max_refetch`` times; in test mode that is an error.
         """
         if not self._fully_initialized:
-            logger.warning("Please call `full_init()` method manually to accelerate the speed.")
+            print_log(
+                "Please call `full_init()` method manually to accelerate the speed.",
+                logger="current",
+                level=logging.WARNING,
+            )
             self.full_init()
         data = self.prepare_data(idx)
         if data is not None:
