@@ -21,6 +21,8 @@ def test_samplers_and_collate_functions_are_registered_under_their_names() -> No
     assert FUNCTIONS.get("pseudo_collate") is mme.dataset.pseudo_collate
     assert FUNCTIONS.get("default_collate") is mme.dataset.default_collate
     assert mme.dataset.COLLATE_FUNCTIONS is FUNCTIONS
+    for wrapper in ("ConcatDataset", "RepeatDataset", "ClassBalancedDataset"):
+        assert DATASETS.get(wrapper) is getattr(mme.dataset, wrapper)
     sampler = DATA_SAMPLERS.build(
         dict(type="DefaultSampler", shuffle=False, seed=0), default_args=dict(dataset=range(3))
     )
@@ -37,6 +39,7 @@ def test_locations_find_the_built_ins_without_importing_mme_dataset() -> None:
         found = {
             "sampler": DATA_SAMPLERS.get("InfiniteSampler").__module__,
             "collate": FUNCTIONS.get("default_collate").__module__,
+            "wrapper": DATASETS.get("ClassBalancedDataset").__module__,
             "transforms": list(TRANSFORMS.locations),
         }
         print(json.dumps(found))
@@ -47,6 +50,7 @@ def test_locations_find_the_built_ins_without_importing_mme_dataset() -> None:
     found = json.loads(out.stdout)
     assert found["sampler"] == "mme.dataset.sampler"
     assert found["collate"] == "mme.dataset.collate"
+    assert found["wrapper"] == "mme.dataset.dataset_wrapper"
     assert found["transforms"] == ["mme.dataset"]
     assert DATASETS.locations == ("mme.dataset",)
     assert TRANSFORMS.locations == ("mme.dataset",)
