@@ -398,3 +398,23 @@ def test_serialized_infos_with_shared_and_cyclic_parts_round_trip() -> None:
     assert dataset.get_data_info(0) == {"a": [1, 2], "b": [1, 2], "sample_idx": 0}
     loop = dataset.get_data_info(1)["c"]
     assert loop[1] is loop  # the cycle survives (plain pickling for this list)
+
+
+def _freeze_count(queue: Any) -> None:
+    import gc
+
+    queue.put(gc.get_freeze_count())
+
+
+@pytest.mark.spec("DS-09")
+def test_forked_workers_keep_the_garbage_collector_off_the_inherited_heap() -> None:
+    import gc
+    import multiprocessing
+
+    Listed([{"x": 1}])  # a full_init registers the at-fork hook
+    context = multiprocessing.get_context("fork")
+    queue = context.SimpleQueue()
+    child = context.Process(target=_freeze_count, args=(queue,))
+    child.start()
+    child.join(60)
+    assert queue.get() > gc.get_freeze_count()  # the inherited objects are frozen there

@@ -227,6 +227,7 @@ class BaseDataset(Dataset[Any]):
         if self.serialize_data:
             self._data_bytes, self._data_address = _serialize.serialize(self.data_list)
             self.data_list = []
+        _serialize.freeze_gc_in_forked_children()
         self._fully_initialized = True
         self._refresh_views()
 
@@ -412,8 +413,11 @@ class BaseDataset(Dataset[Any]):
     def prepare_data(self, idx: int) -> Any:
         """Sample ``idx`` through the pipeline (``None`` if the pipeline rejects it)."""
         data_info = self.get_data_info(idx)
+        pipeline = self.pipeline
+        if type(pipeline) is Compose and not pipeline.transforms:
+            return data_info
         try:
-            return self.pipeline(data_info)
+            return pipeline(data_info)
         except Exception as error:
             add_note(error, f"while preparing sample {idx} of {type(self).__name__}")
             raise
