@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -54,3 +56,25 @@ def test_locations_find_the_built_ins_without_importing_mme_dataset() -> None:
     assert found["transforms"] == ["mme.dataset"]
     assert DATASETS.locations == ("mme.dataset",)
     assert TRANSFORMS.locations == ("mme.dataset",)
+
+
+@pytest.mark.spec("DS-22")
+def test_a_custom_sampler_registered_and_built_by_name() -> None:
+    from torch.utils.data import Sampler
+
+    @DATA_SAMPLERS.register_module(force=True)
+    class EveryOtherSampler(Sampler[int]):
+        def __init__(self, dataset: Any, start: int = 0) -> None:
+            self.size = len(dataset)
+            self.start = start
+
+        def __iter__(self) -> Iterator[int]:
+            return iter(range(self.start, self.size, 2))
+
+        def __len__(self) -> int:
+            return len(range(self.start, self.size, 2))
+
+    sampler = DATA_SAMPLERS.build(
+        dict(type="EveryOtherSampler", start=1), default_args=dict(dataset=range(7))
+    )
+    assert list(sampler) == [1, 3, 5]
