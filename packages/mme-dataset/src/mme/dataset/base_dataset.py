@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import logging
+import operator
 import os
 import pickle
 from collections.abc import Callable, Mapping, Sequence
@@ -393,6 +394,8 @@ class BaseDataset(Dataset[Any]):
                 end = ends[idx]
             except (IndexError, TypeError):
                 raise self._bad_index(idx, len(ends)) from None
+            if type(idx) is not int:  # NumPy or torch integers from a sampler
+                idx = operator.index(idx)
             if idx < 0:
                 idx += len(ends)
             info: dict[str, Any] = _loads(data[ends[idx - 1] if idx else 0 : end])
@@ -407,6 +410,7 @@ class BaseDataset(Dataset[Any]):
             info = copy.deepcopy(self.data_list[idx])
         except (IndexError, TypeError):
             raise self._bad_index(idx, len(self.data_list)) from None
+        idx = operator.index(idx)
         info["sample_idx"] = idx if idx >= 0 else idx + len(self.data_list)
         return info
 
