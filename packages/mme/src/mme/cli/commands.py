@@ -48,6 +48,13 @@ COMMANDS: tuple[Command, ...] = (
         distribution="mme-registry",
         install='pip install "mme"',
     ),
+    Command(
+        name="plot-lr",
+        help="draw the learning rate and momentum schedule of a config",
+        module="mme.optim.cli",
+        distribution="mme-optim",
+        install="pip install mme-optim",
+    ),
 )
 
 
