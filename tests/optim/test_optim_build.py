@@ -122,3 +122,27 @@ def test_config_errors_name_the_key() -> None:
 def test_wrappers_are_registered() -> None:
     assert OPTIM_WRAPPERS.get("OptimWrapper") is OptimWrapper
     assert OPTIM_WRAPPERS.get("AmpOptimWrapper") is AmpOptimWrapper
+
+
+@pytest.mark.spec("OPT-10", "REG-15")
+def test_optional_optimizers_register_when_their_package_is_importable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import types
+
+    from mme.optim.optimizers import register_optional_optimizers
+
+    class Lion(torch.optim.SGD):
+        """Stands in for lion_pytorch.Lion."""
+
+    fake = types.ModuleType("lion_pytorch")
+    fake.Lion = Lion  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "lion_pytorch", fake)
+    monkeypatch.setitem(sys.modules, "dadaptation", None)  # not installed
+    table = OPTIMIZERS._module_dict
+    monkeypatch.setattr(OPTIMIZERS, "_module_dict", dict(table))  # undone after the test
+    assert "Lion" not in table
+    assert register_optional_optimizers() == ["Lion"]
+    built = OPTIMIZERS.build(dict(type="Lion", params=[torch.zeros(1, requires_grad=True)], lr=0.1))
+    assert isinstance(built, Lion)
+    assert "DAdaptAdam" not in OPTIMIZERS

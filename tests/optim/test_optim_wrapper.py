@@ -240,3 +240,23 @@ def test_repr_names_the_settings() -> None:
     )
     text = repr(wrapper)
     assert text.startswith("OptimWrapper(accumulative_counts=2, clip_grad={'max_norm': 1}")
+
+
+@pytest.mark.spec("OPT-04")
+def test_fine_grained_api_reproduces_a_custom_update_schedule() -> None:
+    ref, model = _model(), _model()
+    ref_opt = SGD(ref.parameters(), lr=0.1)
+    wrapper = OptimWrapper(SGD(model.parameters(), lr=0.1))
+    for idx, (x, y) in enumerate(_data(6)):
+        F.mse_loss(ref(x), y).backward()
+        with wrapper.optim_context(model):
+            output = model(x)
+        wrapper.backward(F.mse_loss(output, y))
+        if idx % 2 == 0:
+            ref_opt.step()
+            ref_opt.zero_grad()
+            wrapper.step()
+            wrapper.zero_grad()
+    assert wrapper.inner_count == 6
+    for a, b in zip(ref.parameters(), model.parameters(), strict=True):
+        assert torch.equal(a, b)
