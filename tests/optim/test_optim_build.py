@@ -86,14 +86,18 @@ def test_config_is_not_modified_and_ddp_like_wrappers_are_unwrapped() -> None:
     cfg = dict(optimizer=dict(type="SGD", lr=0.01), paramwise_cfg=dict(bias_lr_mult=2.0))
     snapshot = repr(cfg)
 
-    class Wrapped(nn.Module):
+    wrapper = build_optim_wrapper(nn.DataParallel(nn.Linear(1, 1)), cfg)  # a wrapper on CPU
+    assert repr(cfg) == snapshot
+    assert [g["lr"] for g in wrapper.param_groups] == [0.01, 0.02]
+
+    class NotAWrapper(nn.Module):  # a child called "module" is not a model wrapper
         def __init__(self) -> None:
             super().__init__()
             self.module = nn.Linear(1, 1)
+            self.head = nn.Linear(1, 1)
 
-    wrapper = build_optim_wrapper(Wrapped(), cfg)
-    assert repr(cfg) == snapshot
-    assert [g["lr"] for g in wrapper.param_groups] == [0.01, 0.02]
+    mine = build_optim_wrapper(NotAWrapper(), cfg)
+    assert len(mine.param_groups) == 4
 
 
 @pytest.mark.spec("OPT-09", "OPT-11")
