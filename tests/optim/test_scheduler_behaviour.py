@@ -309,3 +309,20 @@ def test_build_param_schedulers_lists_and_wrapper_dicts() -> None:
     shared = build_param_schedulers(dict(type="StepLR", step_size=1), optim_dict)
     assert isinstance(shared, dict)
     assert set(shared) == {"gen", "disc"}
+
+
+@pytest.mark.spec("OPT-15")
+def test_verbose_logs_each_value_set(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from mme.logging import MMLogger
+
+    MMLogger.get_instance("optim-verbose")
+    with caplog.at_level(logging.INFO):
+        scheduler = mo.StepLR(_sgd(lr=0.1), step_size=1, gamma=0.5, verbose=True)
+        scheduler.step()
+    assert caplog.messages == [
+        "Adjusting parameter value of group 0 to 1.0000e-01.",
+        "Adjusting parameter value of group 0 to 5.0000e-02.",
+    ]
+    assert "StepLR(param_name='lr', begin=0, end=inf, by_epoch=True" in repr(scheduler)

@@ -45,7 +45,7 @@ def _device_type(params: Iterator[torch.Tensor]) -> str | None:
 
 @OPTIM_WRAPPERS.register_module()
 class AmpOptimWrapper(OptimWrapper):
-    """An :class:`OptimWrapper` for automatic mixed precision training.
+    """An ``OptimWrapper`` for automatic mixed precision training.
 
     Unlike MMEngine's, it does not require a GPU: autocast and the loss scaler run on
     the device of the parameters (CUDA, or CPU with bfloat16 or float16).
@@ -59,7 +59,7 @@ class AmpOptimWrapper(OptimWrapper):
         use_fsdp: Scale with FSDP's ``ShardedGradScaler`` (for a model wrapped by
             ``FullyShardedDataParallel``, whose gradients are sharded).
         **kwargs: ``optimizer``, ``accumulative_counts``, ``clip_grad`` of
-            :class:`OptimWrapper`.
+            ``OptimWrapper``.
     """
 
     def __init__(
@@ -123,7 +123,7 @@ class AmpOptimWrapper(OptimWrapper):
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load a state from :meth:`state_dict` (``'loss_scaler'`` is optional)."""
+        """Load a state from ``state_dict`` (``'loss_scaler'`` is optional)."""
         state = dict(state_dict)
         scaler_state = state.pop("loss_scaler", None)
         if scaler_state is not None:

@@ -83,7 +83,7 @@ class DefaultOptimWrapperConstructor:
             ``norm_decay_mult``, ``flat_decay_mult``, ``dwconv_decay_mult``,
             ``dcn_offset_lr_mult``, ``bypass_duplicate``.
 
-    Subclasses override :meth:`add_params` to set the param groups their own way;
+    Subclasses override ``add_params`` to set the param groups their own way;
     ``self.base_lr`` and ``self.base_wd`` are the optimizer's ``lr`` and
     ``weight_decay``.
     """

@@ -49,7 +49,7 @@ class _ParamScheduler:
     """Base class of the parameter schedulers: subclasses define ``_get_value``.
 
     Args:
-        optimizer: The optimizer (or :class:`OptimWrapper`) whose param groups to change.
+        optimizer: The optimizer (or ``OptimWrapper``) whose param groups to change.
         param_name: The param group key to schedule (``'lr'``, ``'momentum'``,
             ``'weight_decay'``...).
         begin: The first step (epoch or iteration) at which the scheduler acts.
@@ -60,7 +60,7 @@ class _ParamScheduler:
     """
 
     #: Arguments counted in steps, multiplied by the epoch length by
-    #: :meth:`build_iter_from_epoch`.
+    #: ``build_iter_from_epoch``.
     _step_args: ClassVar[tuple[str, ...]] = ()
     #: Whether ``step`` needs the validation metrics (ReduceOnPlateau).
     need_val_args: ClassVar[bool] = False
@@ -180,7 +180,7 @@ class _ParamScheduler:
         return {k: _plain(v) for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a state from :meth:`state_dict`."""
+        """Restore a state from ``state_dict``."""
         unknown = [k for k in state_dict if k not in self.__dict__]
         if unknown:
             raise KeyError(
@@ -236,7 +236,7 @@ class _ParamScheduler:
 
     @classmethod
     def _convert_extra(cls, kwargs: dict[str, Any], epoch_length: int) -> None:
-        """Convert other arguments for :meth:`build_iter_from_epoch` (in place)."""
+        """Convert other arguments for ``build_iter_from_epoch`` (in place)."""
 
     def __repr__(self) -> str:
         unit = "epoch" if self.by_epoch else "iter"
