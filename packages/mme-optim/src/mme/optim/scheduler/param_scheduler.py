@@ -14,7 +14,7 @@ exactly as one that never stopped.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from torch.optim import Optimizer
@@ -64,6 +64,11 @@ class _ParamScheduler:
     _step_args: ClassVar[tuple[str, ...]] = ()
     #: Whether ``step`` needs the validation metrics (ReduceOnPlateau).
     need_val_args: ClassVar[bool] = False
+
+    @classmethod
+    def _end_shapes_schedule(cls, cfg: Mapping[str, Any]) -> bool:
+        """Whether, for ``cfg``, ``end`` changes the values (not only where they stop)."""
+        return False
 
     def __init__(
         self,
@@ -332,6 +337,10 @@ class MultiStepParamScheduler(_ParamScheduler):
 class ConstantParamScheduler(_ParamScheduler):
     """Multiply the value by ``factor`` until the last step of ``[begin, end)``."""
 
+    @classmethod
+    def _end_shapes_schedule(cls, cfg: Mapping[str, Any]) -> bool:
+        return True
+
     def __init__(
         self,
         optimizer: OptimizerType,
@@ -403,6 +412,10 @@ class CosineAnnealingParamScheduler(_ParamScheduler):
     fraction of the initial value.
     """
 
+    @classmethod
+    def _end_shapes_schedule(cls, cfg: Mapping[str, Any]) -> bool:
+        return cfg.get("T_max") is None
+
     _step_args = ("T_max",)
 
     def __init__(
@@ -462,6 +475,10 @@ class LinearParamScheduler(_ParamScheduler):
     """Change the value linearly from ``start_factor`` to ``end_factor`` times the
     initial value over ``[begin, end)``."""
 
+    @classmethod
+    def _end_shapes_schedule(cls, cfg: Mapping[str, Any]) -> bool:
+        return True
+
     def __init__(
         self,
         optimizer: OptimizerType,
@@ -498,6 +515,10 @@ class LinearParamScheduler(_ParamScheduler):
 class PolyParamScheduler(_ParamScheduler):
     """Polynomial decay to ``eta_min`` (with ``power``) over ``[begin, end)``."""
 
+    @classmethod
+    def _end_shapes_schedule(cls, cfg: Mapping[str, Any]) -> bool:
+        return True
+
     def __init__(
         self,
         optimizer: OptimizerType,
@@ -527,6 +548,10 @@ class PolyParamScheduler(_ParamScheduler):
 class OneCycleParamScheduler(_ParamScheduler):
     """The 1cycle policy: up from ``eta_max / div_factor`` to ``eta_max``, then down to
     ``eta_max / div_factor / final_div_factor`` over ``total_steps``."""
+
+    @classmethod
+    def _end_shapes_schedule(cls, cfg: Mapping[str, Any]) -> bool:
+        return cfg.get("total_steps") is None
 
     _step_args = ("total_steps",)
 
