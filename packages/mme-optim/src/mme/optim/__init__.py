@@ -17,6 +17,7 @@ from mme.optim.scale_lr import auto_scale_lr
 from mme.optim.scheduler import *  # noqa: F403 (the scheduler names, as MMEngine exports them)
 from mme.optim.scheduler import __all__ as _scheduler_names
 from mme.optim.simulate import simulate_schedule
+from mme.optim.zero_optimizer import ZeroRedundancyOptimizer
 from mme.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIMIZERS
 
 __version__ = "0.1.0"
@@ -32,6 +33,7 @@ __all__ = [
     "DefaultOptimWrapperConstructor",
     "OptimWrapper",
     "OptimWrapperDict",
+    "ZeroRedundancyOptimizer",
     "auto_scale_lr",
     "build_optim_wrapper",
     "simulate_schedule",
