@@ -70,6 +70,13 @@ COMMANDS: tuple[Command, ...] = (
         distribution="mme",
         install='pip install "mme[analysis]"',
     ),
+    Command(
+        name="plot-lr",
+        help="draw the learning rate and momentum schedule of a config",
+        module="mme.optim.cli",
+        distribution="mme-optim",
+        install="pip install mme-optim",
+    ),
 )
 
 
