@@ -40,8 +40,9 @@ class BaseDataElement:
     """
 
     def __init__(self, *, metainfo: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        self._metainfo_fields: set[str] = set()
-        self._data_fields: set[str] = set()
+        # dicts used as ordered sets: fields keep the order they were set in
+        self._metainfo_fields: dict[str, None] = {}
+        self._data_fields: dict[str, None] = {}
         if metainfo is not None:
             self.set_metainfo(metainfo=metainfo)
         if kwargs:
@@ -96,14 +97,14 @@ class BaseDataElement:
                     f"Cannot set {name!r} as a metainfo field: it is already a data field of "
                     f"this {type(self).__name__}."
                 )
-            self._metainfo_fields.add(name)
+            self._metainfo_fields[name] = None
         else:
             if name in self._metainfo_fields:
                 raise AttributeError(
                     f"Cannot set {name!r} as a data field: it is already a metainfo field of "
                     f"this {type(self).__name__} (metainfo is set with set_metainfo)."
                 )
-            self._data_fields.add(name)
+            self._data_fields[name] = None
         object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -127,8 +128,8 @@ class BaseDataElement:
                 f"{item} is a private attribute of {type(self).__name__}; it cannot be deleted."
             )
         object.__delattr__(self, item)
-        self._metainfo_fields.discard(item)
-        self._data_fields.discard(item)
+        self._metainfo_fields.pop(item, None)
+        self._data_fields.pop(item, None)
 
     __delitem__ = __delattr__
 
@@ -212,10 +213,10 @@ class BaseDataElement:
             raise TypeError(f"pop expected 1 or 2 arguments, got {len(args)}")
         name = args[0]
         if name in self._metainfo_fields:
-            self._metainfo_fields.remove(name)
+            del self._metainfo_fields[name]
             return self.__dict__.pop(name)
         if name in self._data_fields:
-            self._data_fields.remove(name)
+            del self._data_fields[name]
             return self.__dict__.pop(name)
         if len(args) == 2:
             return args[1]
