@@ -6,7 +6,6 @@ part and returns plain values that test_model_distributed.py asserts on.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import pickle
@@ -18,24 +17,20 @@ import torch
 from torch import nn
 
 import mme.dist as dist
+from mme.optim import OptimWrapper
 from mme.runner.evaluator import BaseMetric, DumpResults, Evaluator
 from mme.runner.model import BaseModel, MMDistributedDataParallel, NonFiniteLossError
 
 
-class SGDWrapper:
-    """MMEngine's OptimWrapper interface (optim_context + update_params) over plain SGD."""
+class SGDWrapper(OptimWrapper):
+    """mme.optim's OptimWrapper over SGD, counting its updates."""
 
     def __init__(self, params: Iterator[nn.Parameter], lr: float) -> None:
-        self.optimizer = torch.optim.SGD(params, lr=lr)
+        super().__init__(torch.optim.SGD(params, lr=lr))
         self.updates = 0
 
-    def optim_context(self, model: nn.Module) -> contextlib.AbstractContextManager[None]:
-        return contextlib.nullcontext()
-
-    def update_params(self, loss: torch.Tensor) -> None:
-        loss.backward()
-        self.optimizer.step()
-        self.optimizer.zero_grad()
+    def update_params(self, loss: torch.Tensor, *args: Any, **kwargs: Any) -> None:
+        super().update_params(loss, *args, **kwargs)
         self.updates += 1
 
 
@@ -86,6 +81,18 @@ def _ddp_parts(rank: int) -> dict[str, Any]:
     out["updates_after_skip"] = skip_wrapper.updates
     skipping.train_step({"inputs": torch.tensor([[rank + 1.0]])}, skip_wrapper)
     out["weight_after_skip_then_step"] = _weight(skipping)
+
+    # accumulation: the first step runs under no_sync (local gradients), the second syncs
+    accumulating = MMDistributedDataParallel(Scale())
+    acc_wrapper = OptimWrapper(
+        torch.optim.SGD(accumulating.parameters(), lr=0.1), accumulative_counts=2
+    )
+    batch = {"inputs": torch.tensor([[rank + 1.0]])}
+    accumulating.train_step(batch, acc_wrapper)
+    out["grad_after_first_accumulation"] = float(accumulating.module.linear.weight.grad.item())
+    out["weight_after_first_accumulation"] = _weight(accumulating)
+    accumulating.train_step(batch, acc_wrapper)
+    out["weight_after_accumulation"] = _weight(accumulating)
     return out
 
 

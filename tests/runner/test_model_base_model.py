@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mme.optim import OptimWrapper, OptimWrapperDict
 from mme.registry import MODELS
 from mme.runner.model import (
     BaseDataPreprocessor,
@@ -22,22 +22,20 @@ from mme.runner.model import (
 )
 
 
-class SGDWrapper:
-    """MMEngine's OptimWrapper interface (optim_context + update_params) over plain SGD."""
+class SGDWrapper(OptimWrapper):
+    """mme.optim's OptimWrapper over SGD, counting its updates and contexts."""
 
     def __init__(self, params: Iterator[nn.Parameter], lr: float = 0.01) -> None:
-        self.optimizer = torch.optim.SGD(params, lr=lr)
+        super().__init__(torch.optim.SGD(params, lr=lr))
         self.contexts: list[nn.Module] = []
         self.updates = 0
 
-    def optim_context(self, model: nn.Module) -> contextlib.AbstractContextManager[None]:
+    def optim_context(self, model: nn.Module) -> Any:
         self.contexts.append(model)
-        return contextlib.nullcontext()
+        return super().optim_context(model)
 
-    def update_params(self, loss: torch.Tensor) -> None:
-        loss.backward()
-        self.optimizer.step()
-        self.optimizer.zero_grad()
+    def update_params(self, loss: torch.Tensor, *args: Any, **kwargs: Any) -> None:
+        super().update_params(loss, *args, **kwargs)
         self.updates += 1
 
 
@@ -301,10 +299,10 @@ def test_the_spec_gan_trains_with_two_wrappers_and_parse_losses() -> None:
 
     discriminator = nn.Sequential(nn.Flatten(), nn.Linear(16, 1), nn.Sigmoid())
     model = GAN(Generator(), discriminator, ImgDataPreprocessor(mean=([127.5]), std=([127.5])))
-    wrappers = {
-        "generator": SGDWrapper(model.generator.parameters()),
-        "discriminator": SGDWrapper(model.discriminator.parameters()),
-    }
+    wrappers = OptimWrapperDict(
+        generator=SGDWrapper(model.generator.parameters()),
+        discriminator=SGDWrapper(model.discriminator.parameters()),
+    )
     images = torch.randint(0, 256, (3, 1, 4, 4), dtype=torch.uint8)
     log_vars = model.train_step({"inputs": images}, wrappers)
     assert list(log_vars) == ["loss_disc_fake", "loss_disc_real", "loss", "loss_gen"]

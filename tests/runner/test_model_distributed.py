@@ -46,6 +46,19 @@ def test_ddp_train_step_averages_gradients_over_ranks(two_ranks: list[dict[str, 
     assert rank1["log_is_tensor"]
 
 
+@pytest.mark.spec("MOD-09", "OPT-03")
+def test_ddp_accumulation_syncs_only_on_the_updating_step(two_ranks: list[dict[str, Any]]) -> None:
+    rank0, rank1 = (r["ddp"] for r in two_ranks)
+    # first of 2 steps under no_sync: each rank keeps its own (halved) gradient
+    assert (rank0["grad_after_first_accumulation"], rank1["grad_after_first_accumulation"]) == (
+        1.0,
+        4.0,
+    )
+    assert rank0["weight_after_first_accumulation"] == 1.0
+    assert rank0["weight_after_accumulation"] == rank1["weight_after_accumulation"]
+    assert rank0["weight_after_accumulation"] == pytest.approx(0.5)
+
+
 @pytest.mark.spec("MOD-09", "MOD-03")
 def test_ddp_val_and_test_step_delegate_to_the_model(two_ranks: list[dict[str, Any]]) -> None:
     for rank in two_ranks:
