@@ -8,6 +8,7 @@ finite check of :func:`check_finite`, once per step, and only when the policy as
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -93,13 +94,20 @@ def check_finite(
     """
     if policy == "ignore":
         return True
-    bad = (~torch.isfinite(loss)).to(torch.int32)
+    total = log_vars.get("loss")  # the detached total: no autograd bookkeeping
+    if total is None:
+        total = loss.detach()
+    finite = (
+        math.isfinite(float(total)) if total.numel() == 1 else bool(torch.isfinite(total).all())
+    )
     if all_ranks:
         import torch.distributed as torch_dist
 
         if torch_dist.is_available() and torch_dist.is_initialized():
+            bad = torch.tensor([0 if finite else 1], dtype=torch.int32, device=loss.device)
             torch_dist.all_reduce(bad, op=torch_dist.ReduceOp.MAX)
-    if not bool(bad):
+            finite = not bool(bad)
+    if finite:
         return True
     local = describe_nonfinite(loss, log_vars)
     where = local or "the losses of another rank"
