@@ -19,6 +19,7 @@ from mme.runner.model import (
     ImgDataPreprocessor,
     NonFiniteLossError,
     parse_losses,
+    update_if_finite,
 )
 from mme.runner.model import losses as losses_module
 
@@ -296,7 +297,7 @@ def test_the_spec_gan_trains_with_two_wrappers_and_parse_losses() -> None:
                         ),
                     }
                 )
-                disc.update_params(loss)
+                update_if_finite(loss, log_vars, self.nonfinite_loss, disc)
             for p in self.discriminator.parameters():
                 p.requires_grad = False
             gen = optim_wrapper["generator"]
