@@ -226,6 +226,11 @@ def test_an_unknown_policy_is_rejected_with_a_suggestion() -> None:
         match=r"must be one of \('raise', 'skip', 'ignore'\), got 'skp'\. Did you mean 'skip'\?",
     ):
         NanModel(nonfinite_loss="skp")
+    model = NanModel()
+    model.nonfinite_loss = "skip"  # also settable after construction, checked the same way
+    assert model.nonfinite_loss == "skip"
+    with pytest.raises(ValueError, match=r"got 'raize'\. Did you mean 'raise'"):
+        model.nonfinite_loss = "raize"
 
 
 @pytest.mark.spec("MOD-05")
