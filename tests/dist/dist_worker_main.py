@@ -1,6 +1,7 @@
 """One rank of a multi-process test: ``dist_worker_main.py SCENARIO LAUNCHER TIMEOUT OUT``.
 
-SCENARIO names a function of dist_scenarios.py, or ``/path/to/file.py:function``.
+SCENARIO is a function of dist_scenarios.py, or ``path/to/file.py::function`` for the
+scenarios of another package's tests (tests/runner reuses this harness that way).
 
 Starts the process group with ``mme.dist.init_dist(LAUNCHER, backend='gloo')`` from the
 launcher variables the harness set, runs ``SCENARIO`` of dist_scenarios.py and pickles its
@@ -19,12 +20,11 @@ from pathlib import Path
 
 def main() -> None:
     scenario, launcher, timeout, out = sys.argv[1:5]
-    # SCENARIO is a function of dist_scenarios.py, or FILE.py:FUNCTION for other test folders
-    scenario_file = Path(__file__).with_name("dist_scenarios.py")
-    if ":" in scenario:
-        file_name, scenario = scenario.rsplit(":", 1)
-        scenario_file = Path(file_name)
-    spec = importlib.util.spec_from_file_location(scenario_file.stem, scenario_file)
+    source = Path(__file__).with_name("dist_scenarios.py")
+    if ":" in scenario:  # path/to/file.py::function (or file.py:function)
+        path, scenario = scenario.rsplit(":", 1)
+        source = Path(path.removesuffix(":"))
+    spec = importlib.util.spec_from_file_location(source.stem, source)
     assert spec is not None
     assert spec.loader is not None
     scenarios = importlib.util.module_from_spec(spec)
