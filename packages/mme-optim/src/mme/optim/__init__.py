@@ -1,3 +1,26 @@
-"""Optimizer wrappers, optimizer wrapper constructors and parameter schedulers."""
+"""Optimizer wrappers, optimizer wrapper constructors and parameter schedulers.
+
+Importing ``mme.optim`` registers every ``torch.optim`` optimizer in ``OPTIMIZERS``,
+the wrappers in ``OPTIM_WRAPPERS``, the constructors in ``OPTIM_WRAPPER_CONSTRUCTORS``
+and the schedulers in ``PARAM_SCHEDULERS`` (the registries of ``mme.registry`` list
+this package as a location, so building by name imports it).
+"""
+
+from mme.optim.amp_optim_wrapper import AmpOptimWrapper
+from mme.optim.builder import build_optim_wrapper
+from mme.optim.default_constructor import DefaultOptimWrapperConstructor
+from mme.optim.optim_wrapper import OptimWrapper
+from mme.optim.optim_wrapper_dict import OptimWrapperDict
+from mme.optim.optimizers import OPTIONAL_OPTIMIZERS, TORCH_OPTIMIZERS
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "OPTIONAL_OPTIMIZERS",
+    "TORCH_OPTIMIZERS",
+    "AmpOptimWrapper",
+    "DefaultOptimWrapperConstructor",
+    "OptimWrapper",
+    "OptimWrapperDict",
+    "build_optim_wrapper",
+]
