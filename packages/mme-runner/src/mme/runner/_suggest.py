@@ -6,9 +6,9 @@ import difflib
 from collections.abc import Iterable
 
 
-def closest(name: str, candidates: Iterable[str]) -> str | None:
-    """The candidate closest to ``name``, or None when none is close."""
-    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+def closest(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The candidate closest to ``name``, or None when none is as close as ``cutoff``."""
+    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=cutoff)
     return found[0] if found else None
 
 

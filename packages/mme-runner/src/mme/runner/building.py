@@ -57,7 +57,7 @@ def check_config_keys(keys: Sequence[str], known: Sequence[str], where: str) -> 
     for key in keys:
         if key in known or key.startswith("_"):
             continue
-        match = closest(key, known)
+        match = closest(key, known, cutoff=0.8)
         if match is not None:
             raise ValueError(
                 f"{where}: unknown key {key!r}; did you mean {match!r}? (the Runner does not "

@@ -242,8 +242,8 @@ class LogProcessor:
         }
 
     def _dataloader_length(self, runner: Runner, mode: str) -> int:
-        loop = {"train": runner.train_loop, "val": runner.val_loop, "test": runner.test_loop}[mode]
-        return len(loop.dataloader)
+        loader = getattr(runner, f"{mode}_dataloader")
+        return len(loader)
 
     def _max_memory(self, runner: Runner) -> int | None:
         """Peak CUDA memory in MB since the last line (reset afterwards), or None without CUDA."""
