@@ -48,6 +48,20 @@ COMMANDS: tuple[Command, ...] = (
         distribution="mme-registry",
         install='pip install "mme"',
     ),
+    Command(
+        name="train",
+        help="train a model from a config file",
+        module="mme.runner.cli.train",
+        distribution="mme-runner",
+        install='pip install "mme[runner]"',
+    ),
+    Command(
+        name="test",
+        help="evaluate a checkpoint on the test set of a config file",
+        module="mme.runner.cli.test",
+        distribution="mme-runner",
+        install='pip install "mme[runner]"',
+    ),
 )
 
 
