@@ -1,5 +1,8 @@
 """One rank of a multi-process test: ``dist_worker_main.py SCENARIO LAUNCHER TIMEOUT OUT``.
 
+SCENARIO is a function of dist_scenarios.py, or ``path/to/file.py::function`` for the
+scenarios of another package's tests (tests/runner reuses this harness that way).
+
 Starts the process group with ``mme.dist.init_dist(LAUNCHER, backend='gloo')`` from the
 launcher variables the harness set, runs ``SCENARIO`` of dist_scenarios.py and pickles its
 return value to OUT. A failure prints the traceback to stderr and exits with status 1.
@@ -17,9 +20,11 @@ from pathlib import Path
 
 def main() -> None:
     scenario, launcher, timeout, out = sys.argv[1:5]
-    spec = importlib.util.spec_from_file_location(
-        "dist_scenarios", Path(__file__).with_name("dist_scenarios.py")
-    )
+    source = Path(__file__).with_name("dist_scenarios.py")
+    if "::" in scenario:
+        path, scenario = scenario.rsplit("::", 1)
+        source = Path(path)
+    spec = importlib.util.spec_from_file_location(source.stem, source)
     assert spec is not None
     assert spec.loader is not None
     scenarios = importlib.util.module_from_spec(spec)

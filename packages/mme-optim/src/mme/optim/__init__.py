@@ -12,10 +12,13 @@ from mme.optim.default_constructor import DefaultOptimWrapperConstructor
 from mme.optim.optim_wrapper import OptimWrapper
 from mme.optim.optim_wrapper_dict import OptimWrapperDict
 from mme.optim.optimizers import OPTIONAL_OPTIMIZERS, TORCH_OPTIMIZERS
+from mme.optim.scheduler import *  # noqa: F403 (the scheduler names, as MMEngine exports them)
+from mme.optim.scheduler import __all__ as _scheduler_names
 
 __version__ = "0.1.0"
 
 __all__ = [
+    *_scheduler_names,
     "OPTIONAL_OPTIMIZERS",
     "TORCH_OPTIMIZERS",
     "AmpOptimWrapper",

@@ -32,11 +32,11 @@ DATA_SAMPLERS = Registry("data sampler", scope="mme", locations=_DATASET)
 #: Data transforms of pipelines.
 TRANSFORMS = Registry("transform", scope="mme", locations=_DATASET)
 #: Models and their modules.
-MODELS = Registry("model", scope="mme", locations=_RUNNER)
+MODELS = Registry("model", scope="mme", locations=["mme.runner.model"])
 #: Model wrappers for distributed training (``MMDistributedDataParallel``...).
-MODEL_WRAPPERS = Registry("model_wrapper", scope="mme", locations=_RUNNER)
+MODEL_WRAPPERS = Registry("model_wrapper", scope="mme", locations=["mme.runner.model"])
 #: Weight initialisers (``init_cfg`` types).
-WEIGHT_INITIALIZERS = Registry("weight initializer", scope="mme", locations=_RUNNER)
+WEIGHT_INITIALIZERS = Registry("weight initializer", scope="mme", locations=["mme.runner.model"])
 #: Optimizers: every ``torch.optim`` optimizer and custom ones.
 OPTIMIZERS = Registry("optimizer", scope="mme", locations=_OPTIM)
 #: Optimizer wrappers (``OptimWrapper``, ``AmpOptimWrapper``).
@@ -48,9 +48,9 @@ OPTIM_WRAPPER_CONSTRUCTORS = Registry(
 #: Parameter schedulers (``MultiStepLR``...).
 PARAM_SCHEDULERS = Registry("parameter scheduler", scope="mme", locations=_OPTIM)
 #: Evaluation metrics.
-METRICS = Registry("metric", scope="mme", locations=_RUNNER)
+METRICS = Registry("metric", scope="mme", locations=["mme.runner.evaluator"])
 #: Evaluators (one or more metrics).
-EVALUATOR = Registry("evaluator", scope="mme", locations=_RUNNER)
+EVALUATOR = Registry("evaluator", scope="mme", locations=["mme.runner.evaluator"])
 #: Task-specific components (anchor generators, box coders...).
 TASK_UTILS = Registry("task util", scope="mme", locations=_RUNNER)
 #: Visualizers.

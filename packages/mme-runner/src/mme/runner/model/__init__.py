@@ -1,0 +1,72 @@
+"""Models (``mmengine.model``): BaseModel, data preprocessors, weight init, model wrappers.
+
+``BaseModel`` gives a model ``train_step``/``val_step``/``test_step`` around its ``forward``;
+``BaseDataPreprocessor``/``ImgDataPreprocessor`` move and normalise batches; ``BaseModule``
+and the initializers of ``WEIGHT_INITIALIZERS`` initialise weights from ``init_cfg``;
+``MMDistributedDataParallel`` keeps the step API under DDP.
+"""
+
+from mme.runner.model.base_model import BaseModel
+from mme.runner.model.base_module import BaseModule, ModuleDict, ModuleList, Sequential
+from mme.runner.model.data_preprocessor import BaseDataPreprocessor, ImgDataPreprocessor
+from mme.runner.model.losses import NONFINITE_POLICIES, NonFiniteLossError, parse_losses
+from mme.runner.model.utils import detect_anomalous_params, merge_dict, stack_batch
+from mme.runner.model.weight_init import (
+    BaseInit,
+    Caffe2XavierInit,
+    ConstantInit,
+    KaimingInit,
+    NormalInit,
+    PretrainedInit,
+    TruncNormalInit,
+    UniformInit,
+    XavierInit,
+    bias_init_with_prob,
+    caffe2_xavier_init,
+    constant_init,
+    initialize,
+    kaiming_init,
+    normal_init,
+    trunc_normal_init,
+    uniform_init,
+    update_init_info,
+    xavier_init,
+)
+from mme.runner.model.wrappers import MMDistributedDataParallel, is_model_wrapper
+
+__all__ = [
+    "NONFINITE_POLICIES",
+    "BaseDataPreprocessor",
+    "BaseInit",
+    "BaseModel",
+    "BaseModule",
+    "Caffe2XavierInit",
+    "ConstantInit",
+    "ImgDataPreprocessor",
+    "KaimingInit",
+    "MMDistributedDataParallel",
+    "ModuleDict",
+    "ModuleList",
+    "NonFiniteLossError",
+    "NormalInit",
+    "PretrainedInit",
+    "Sequential",
+    "TruncNormalInit",
+    "UniformInit",
+    "XavierInit",
+    "bias_init_with_prob",
+    "caffe2_xavier_init",
+    "constant_init",
+    "detect_anomalous_params",
+    "initialize",
+    "is_model_wrapper",
+    "kaiming_init",
+    "merge_dict",
+    "normal_init",
+    "parse_losses",
+    "stack_batch",
+    "trunc_normal_init",
+    "uniform_init",
+    "update_init_info",
+    "xavier_init",
+]

@@ -1,0 +1,137 @@
+"""Turn the loss dict of ``forward(mode='loss')`` into the loss to optimise and the values to log.
+
+Nothing here reads a tensor on the host: the logged values stay (detached) tensors on the
+model's device until the log processor reads them at its interval. The only host read is the
+finite check of :func:`check_finite`, once per step, and only when the policy asks for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from mme.runner.model._suggest import did_you_mean
+
+#: What a training step does with a NaN or infinite loss (``BaseModel(nonfinite_loss=...)``).
+NONFINITE_POLICIES = ("raise", "skip", "ignore")
+
+_logger = logging.getLogger("mme.runner.model")
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss of a training step is NaN or infinite; the message names the loss keys.
+
+    Raised before the parameters are updated, so the model still holds the weights of the
+    previous step. The Runner adds the epoch and iteration to the message.
+    """
+
+
+def parse_losses(losses: Mapping[str, Any]) -> tuple[Tensor, dict[str, Tensor]]:
+    """``(loss, log_vars)`` from the dict returned by ``forward(mode='loss')``.
+
+    Each value is a tensor or a list of tensors; a tensor that is not a scalar is averaged,
+    a list is the sum of its averaged tensors. ``loss`` is the sum of the values whose key
+    contains ``'loss'`` (other keys, such as an accuracy, are only logged). ``log_vars`` holds
+    every value, detached, in the order of ``losses``, and the total under ``'loss'``.
+
+    Raises:
+        TypeError: ``losses`` is not a dict, or a value is neither a tensor nor a list of
+            tensors (the message names the key).
+        ValueError: no key contains ``'loss'``, so there is nothing to optimise.
+    """
+    if not isinstance(losses, Mapping):
+        raise TypeError(
+            "forward(mode='loss') must return a dict of losses, got "
+            f"{type(losses).__name__}: {_short(losses)}"
+        )
+    total: Tensor | None = None
+    log_vars: dict[str, Tensor] = {}
+    for name, value in losses.items():
+        if isinstance(value, Tensor):
+            reduced = value if value.ndim == 0 else value.mean()
+        elif (
+            isinstance(value, (list, tuple)) and value and all(isinstance(v, Tensor) for v in value)
+        ):
+            reduced = value[0].mean()
+            for item in value[1:]:
+                reduced = reduced + item.mean()
+        else:
+            raise TypeError(
+                f"The loss {name!r} returned by forward(mode='loss') must be a tensor or a "
+                f"list of tensors, got {type(value).__name__}: {_short(value)}"
+            )
+        if "loss" in name:
+            total = reduced if total is None else total + reduced
+        log_vars[name] = reduced.detach()
+    if total is None:
+        raise ValueError(
+            "forward(mode='loss') returned no key containing 'loss', so there is nothing to "
+            f"optimise (keys: {list(losses)}). Only keys containing 'loss' are summed; the "
+            f"others are logged.{did_you_mean('loss', [str(k) for k in losses])}"
+        )
+    log_vars["loss"] = total.detach()
+    return total, log_vars
+
+
+def check_finite(
+    loss: Tensor, log_vars: Mapping[str, Tensor], policy: str, all_ranks: bool = False
+) -> bool:
+    """Whether the step may update the parameters with ``loss``, under ``policy``.
+
+    ``'ignore'`` answers True without looking (no host read at all). ``'raise'`` and
+    ``'skip'`` read one boolean: free for a CPU loss, one wait for the queued forward pass on
+    a GPU. With ``all_ranks`` the flag is first reduced over the default process group, so that
+    every rank of a DDP run raises or skips together (one rank alone would leave the others
+    waiting in the gradient all-reduce).
+
+    Raises:
+        NonFiniteLossError: the loss is NaN or infinite and ``policy`` is ``'raise'``.
+    """
+    if policy == "ignore":
+        return True
+    bad = (~torch.isfinite(loss)).to(torch.int32)
+    if all_ranks:
+        import torch.distributed as torch_dist
+
+        if torch_dist.is_available() and torch_dist.is_initialized():
+            torch_dist.all_reduce(bad, op=torch_dist.ReduceOp.MAX)
+    if not bool(bad):
+        return True
+    local = describe_nonfinite(loss, log_vars)
+    where = local or "the losses of another rank"
+    if policy == "skip":
+        _logger.warning("Skipped a training step: non-finite loss (%s).", where)
+        return False
+    raise NonFiniteLossError(
+        f"Non-finite loss: {where}. The parameters were not updated. To skip such steps "
+        "instead, build the model with nonfinite_loss='skip' (or 'ignore' to update anyway, "
+        "as MMEngine does)."
+    )
+
+
+def describe_nonfinite(loss: Tensor, log_vars: Mapping[str, Tensor]) -> str:
+    """``"loss_cls is nan, loss_box is inf (loss = nan)"``, or ``""`` if ``loss`` is finite."""
+    if bool(torch.isfinite(loss).all()):
+        return ""
+    parts = [
+        f"{name} is {_kind(value)}"
+        for name, value in log_vars.items()
+        if name != "loss" and "loss" in name and not bool(torch.isfinite(value).all())
+    ]
+    parts.append(f"(loss = {_kind(loss)})")
+    return ", ".join(parts[:-1]) + (" " if len(parts) > 1 else "") + parts[-1]
+
+
+def _kind(value: Tensor) -> str:
+    if bool(torch.isnan(value).any()):
+        return "nan"
+    return "inf" if bool((value > 0).any()) else "-inf"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
