@@ -40,16 +40,17 @@ class CheckpointError(RuntimeError):
 
 # ----------------------------------------------------------------------------- state
 def is_model_wrapper(module: nn.Module) -> bool:
-    """Whether ``module`` wraps another one in ``.module`` (DDP, MMDistributedDataParallel...)."""
-    try:
-        from mme.runner.model import is_model_wrapper as registered
-    except ImportError:  # the model package is not available: recognise torch's wrappers
-        registered = None
-    if registered is not None:
-        return bool(registered(module))
+    """Whether ``module`` wraps another in ``.module``: torch's DataParallel and
+    DistributedDataParallel, or anything registered in ``MODEL_WRAPPERS``."""
     from torch.nn.parallel import DataParallel, DistributedDataParallel
 
-    return isinstance(module, DataParallel | DistributedDataParallel)
+    if isinstance(module, DataParallel | DistributedDataParallel):
+        return True
+    try:
+        from mme.runner.model import is_model_wrapper as registered
+    except ImportError:  # the model package is not installed
+        return False
+    return bool(registered(module))
 
 
 def unwrap(module: nn.Module) -> nn.Module:

@@ -180,7 +180,8 @@ class LogProcessor:
             if key not in sources:
                 custom.append(dict(data_src=key, window_size="epoch", method_name="mean"))
         parsed = self._parse_window_size(runner, batch_idx, custom)
-        collected = self._collect_scalars(parsed, runner, mode)
+        # Metrics are the latest values (a metric called 'val_loss' is not averaged).
+        collected = self._collect_scalars(parsed, runner, mode, latest=True)
         tag: dict[str, Any] = {}
         times: dict[str, Any] = {}
         for key, value in collected.items():
@@ -214,11 +215,13 @@ class LogProcessor:
             parsed.append(cfg)
         return parsed
 
-    def _collect_scalars(self, custom: list[dict], runner: Runner, mode: str) -> dict[str, Any]:
+    def _collect_scalars(
+        self, custom: list[dict], runner: Runner, mode: str, latest: bool = False
+    ) -> dict[str, Any]:
         scalars = runner.message_hub.exported_scalars(mode)
         tag: dict[str, Any] = {}
         for key, buffer in scalars.items():
-            if self.mean_pattern.match(key):
+            if not latest and self.mean_pattern.match(key):
                 tag[key] = buffer.mean(self.window_size)
             else:
                 tag[key] = buffer.current()
