@@ -12,8 +12,10 @@ from mme.optim.default_constructor import DefaultOptimWrapperConstructor
 from mme.optim.optim_wrapper import OptimWrapper
 from mme.optim.optim_wrapper_dict import OptimWrapperDict
 from mme.optim.optimizers import OPTIONAL_OPTIMIZERS, TORCH_OPTIMIZERS
+from mme.optim.scale_lr import auto_scale_lr
 from mme.optim.scheduler import *  # noqa: F403 (the scheduler names, as MMEngine exports them)
 from mme.optim.scheduler import __all__ as _scheduler_names
+from mme.optim.simulate import simulate_schedule
 
 __version__ = "0.1.0"
 
@@ -25,5 +27,7 @@ __all__ = [
     "DefaultOptimWrapperConstructor",
     "OptimWrapper",
     "OptimWrapperDict",
+    "auto_scale_lr",
     "build_optim_wrapper",
+    "simulate_schedule",
 ]

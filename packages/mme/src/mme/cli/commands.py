@@ -62,6 +62,13 @@ COMMANDS: tuple[Command, ...] = (
         distribution="mme-runner",
         install='pip install "mme[runner]"',
     ),
+    Command(
+        name="plot-lr",
+        help="draw the learning rate and momentum schedule of a config",
+        module="mme.optim.cli",
+        distribution="mme-optim",
+        install="pip install mme-optim",
+    ),
 )
 
 
