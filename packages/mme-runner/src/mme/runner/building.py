@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from torch.utils.data import DataLoader
 
-from mme.registry import DATA_SAMPLERS, DATASETS, EVALUATOR, FUNCTIONS, HOOKS, PARAM_SCHEDULERS
+from mme.registry import DATA_SAMPLERS, DATASETS, EVALUATOR, FUNCTIONS, HOOKS
 from mme.runner._suggest import closest, did_you_mean
 from mme.runner.hooks.hook import Hook
 
@@ -210,38 +210,16 @@ def build_optim_wrapper(optim_wrapper: Any, model: Any) -> Any:
     return OptimWrapperDict(**wrappers)
 
 
-def _one_scheduler(cfg: Any, optim_wrapper: Any, runner: Runner) -> Any:
-    if not isinstance(cfg, Mapping):
-        return cfg
-    cfg = dict(cfg)
-    if runner.train_loop_built:
-        cfg.setdefault("end", runner.max_epochs if cfg.get("by_epoch", True) else runner.max_iters)
-    return PARAM_SCHEDULERS.build(
-        cfg,
-        default_args=dict(optimizer=optim_wrapper, epoch_length=len(runner.train_dataloader)),
-    )
-
-
 def build_param_scheduler(scheduler: Any, runner: Runner) -> Any:
-    """Parameter schedulers: a list, or a dict of lists for an ``OptimWrapperDict``."""
-    from mme.optim import OptimWrapperDict
+    """Parameter schedulers: a list, or a dict of lists for an ``OptimWrapperDict``.
 
-    optim_wrapper = runner.optim_wrapper
-    if isinstance(optim_wrapper, OptimWrapperDict):
-        if isinstance(scheduler, Mapping) and not ("type" in scheduler):
-            return {
-                name: [_one_scheduler(s, optim_wrapper[name], runner) for s in _listed(sub)]
-                for name, sub in scheduler.items()
-            }
-        return {
-            name: [_one_scheduler(s, optim_wrapper[name], runner) for s in _listed(scheduler)]
-            for name in optim_wrapper.keys()
-        }
-    return [_one_scheduler(s, optim_wrapper, runner) for s in _listed(scheduler)]
+    ``epoch_length`` (for ``convert_to_iter_based``) is the length of the training dataloader.
+    """
+    from mme.optim import build_param_schedulers
 
-
-def _listed(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else [value]
+    return build_param_schedulers(
+        scheduler, runner.optim_wrapper, epoch_length=len(runner.train_dataloader)
+    )
 
 
 # ------------------------------------------------------------------------ hooks
