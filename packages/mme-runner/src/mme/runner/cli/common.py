@@ -28,8 +28,14 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_config(args: argparse.Namespace) -> Any:
     """The config of ``args.config`` with ``--cfg-options``, ``--work-dir`` and ``--launcher``."""
+    import sys
+
     from mme.config import Config
 
+    # Like ``python script.py``: modules next to the config (custom_imports) are importable.
+    folder = os.path.dirname(os.path.abspath(args.config))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     if "LOCAL_RANK" not in os.environ:
         os.environ["LOCAL_RANK"] = str(args.local_rank)
     cfg = Config.fromfile(args.config)
