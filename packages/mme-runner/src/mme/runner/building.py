@@ -86,7 +86,8 @@ def build_dataloader(
         )
     from mme.dist import get_rank
 
-    cfg = dict(copy.deepcopy(dict(dataloader)))
+    # Copy the configs, not the objects in them (a dataset held in memory stays shared).
+    cfg = {k: copy.deepcopy(v) if isinstance(v, Mapping) else v for k, v in dataloader.items()}
     if "dataset" not in cfg:
         raise KeyError("dataloader config has no 'dataset' (a dataset or its config)")
     dataset = cfg.pop("dataset")

@@ -25,8 +25,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from mme.fileio import LocalBackend, get_file_backend, get_text
-
 _logger = logging.getLogger("mme.runner")
 
 #: The default ``revise_keys``: strip the ``module.`` prefix of DDP-wrapped weights.
@@ -145,6 +143,8 @@ def save_checkpoint(
         CheckpointError: the checkpoint holds a value that safe loading cannot read; the
             message names the key.
     """
+    from mme.fileio import LocalBackend, get_file_backend
+
     if check:
         check_plain(dict(checkpoint))
     backend = get_file_backend(filename, backend_args=backend_args)
@@ -153,8 +153,7 @@ def save_checkpoint(
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            with open(tmp, "wb") as f:
-                torch.save(dict(checkpoint), f)
+            torch.save(dict(checkpoint), str(tmp))  # a path: torch writes it without Python I/O
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -173,6 +172,8 @@ def _load_checkpoint(
     backend_args: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Read the checkpoint dict of ``filename`` (a path or URI) without applying it."""
+    from mme.fileio import LocalBackend, get_file_backend
+
     name = str(filename)
     backend = get_file_backend(name, backend_args=backend_args)
     try:
@@ -307,6 +308,8 @@ def load_checkpoint_with_prefix(
 
 def find_latest_checkpoint(path: str | os.PathLike[str]) -> str | None:
     """The checkpoint named by ``<path>/last_checkpoint``, or None when there is none."""
+    from mme.fileio import get_text
+
     marker = os.path.join(str(path), "last_checkpoint")
     try:
         name = get_text(marker).strip()

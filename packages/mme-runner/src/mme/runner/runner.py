@@ -630,6 +630,7 @@ class Runner:
                 "runner was built without them"
             )
         started = time.time()
+        self._hooks_at = {}  # hooks may narrow their points once the run is known
         self._train_loop = self.build_train_loop(self._train_loop)
         self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
         self.scale_lr(self.optim_wrapper, self.auto_scale_lr)

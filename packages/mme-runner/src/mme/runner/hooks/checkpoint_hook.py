@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from mme.dist import is_main_process
-from mme.fileio import atomic_write, exists, get_file_backend, join_path, remove
 from mme.registry import HOOKS
 from mme.runner.checkpoint import _load_checkpoint, save_checkpoint
 from mme.runner.hooks.hook import DATA_BATCH, Hook
@@ -155,8 +154,16 @@ class CheckpointHook(Hook):
                 for k in self.key_indicators
             ]
 
+    def get_triggered_stages(self) -> list[str]:
+        # Only the counting unit's point: by epoch, nothing runs per iteration.
+        stages = super().get_triggered_stages()
+        skipped = "after_train_iter" if self.by_epoch else "after_train_epoch"
+        return [stage for stage in stages if stage != skipped]
+
     # --------------------------------------------------------------- mount points
     def before_train(self, runner: Runner) -> None:
+        from mme.fileio import get_file_backend, join_path
+
         if self.out_dir is None:
             self.out_dir = runner.work_dir
         elif os.path.normpath(str(self.out_dir)) != os.path.normpath(runner.work_dir):
@@ -235,6 +242,8 @@ class CheckpointHook(Hook):
                 )
 
     def _save(self, runner: Runner, filename: str) -> str:
+        from mme.fileio import join_path
+
         path = join_path(str(self.out_dir), filename, backend_args=self.backend_args)
         runner.save_checkpoint(
             str(self.out_dir),
@@ -247,6 +256,8 @@ class CheckpointHook(Hook):
         return path
 
     def _save_periodic(self, runner: Runner, step: int) -> None:
+        from mme.fileio import atomic_write, exists, join_path, remove
+
         hub = runner.message_hub
         self.keep_ckpt_ids.append(step)
         if self.max_keep_ckpts > 0:
@@ -279,6 +290,8 @@ class CheckpointHook(Hook):
         better = best is None or (value > best if rule == "greater" else value < best)
         if not better:
             return
+        from mme.fileio import exists, join_path, remove
+
         suffix = "" if len(self.key_indicators) == 1 else f"_{key}"
         hub = runner.message_hub
         self.best_score[key] = value

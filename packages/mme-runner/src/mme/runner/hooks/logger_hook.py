@@ -6,7 +6,6 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from mme.fileio import copyfile_from_local, dump, join_path
 from mme.registry import HOOKS
 from mme.runner.hooks.hook import DATA_BATCH, Hook
 from mme.runner.visualization.vis_backend import plain_scalar
@@ -61,6 +60,8 @@ class LoggerHook(Hook):
 
     def before_run(self, runner: Runner) -> None:
         if self.out_dir is not None:
+            from mme.fileio import join_path
+
             basename = os.path.basename(os.path.normpath(runner.work_dir))
             self.out_dir = join_path(self.out_dir, basename, backend_args=self.backend_args)
         self.json_log_path = f"{runner.timestamp}.json"
@@ -116,6 +117,8 @@ class LoggerHook(Hook):
             runner, len(runner.test_dataloader), "test", with_non_scalar=True
         )
         runner.logger.info(line)
+        from mme.fileio import dump
+
         plain = {}
         for key, value in tag.items():
             try:
@@ -127,6 +130,8 @@ class LoggerHook(Hook):
     def after_run(self, runner: Runner) -> None:
         if self.out_dir is None:
             return
+        from mme.fileio import copyfile_from_local, join_path
+
         for name in sorted(os.listdir(runner.log_dir)):
             local = os.path.join(runner.log_dir, name)
             if not (os.path.isfile(local) and name.endswith(self.out_suffix)):

@@ -30,6 +30,17 @@ class ParamSchedulerHook(Hook):
 
     priority = "LOW"
 
+    def __init__(self) -> None:
+        self._by_iter: list[Any] | None = None
+
+    def get_triggered_stages(self) -> list[str]:
+        # Once the schedulers are known (before_train), skip the per-iteration point if no
+        # scheduler steps by iteration.
+        stages = super().get_triggered_stages()
+        if self._by_iter == []:
+            stages.remove("after_train_iter")
+        return stages
+
     def before_train(self, runner: Runner) -> None:
         everything = list(_schedulers(runner))
         self._by_iter = [s for s in everything if not s.by_epoch and not _needs_metrics(s)]
@@ -40,7 +51,7 @@ class ParamSchedulerHook(Hook):
         self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
         outputs: dict | None = None,
     ) -> None:  # fmt: skip
-        for scheduler in self._by_iter:
+        for scheduler in self._by_iter or ():
             scheduler.step()
 
     def after_train_epoch(self, runner: Runner) -> None:
