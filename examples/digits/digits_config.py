@@ -33,3 +33,8 @@ default_hooks = dict(
 )
 randomness = dict(seed=0)
 env_cfg = dict(dist_cfg=dict(backend="gloo"))
+
+# mme test examples/digits/digits_config.py work_dirs/digits/epoch_10.pth
+test_dataloader = val_dataloader
+test_cfg = dict()
+test_evaluator = val_evaluator
