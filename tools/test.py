@@ -1,4 +1,4 @@
-"""``python tools/test.py ...``: the same as ``mme test ...``, for users of OpenMMLab repositories."""
+"""``python tools/test.py ...``: ``mme test ...`` for users of OpenMMLab repositories."""
 
 from __future__ import annotations
 

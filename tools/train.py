@@ -1,4 +1,4 @@
-"""``python tools/train.py ...``: the same as ``mme train ...``, for users of OpenMMLab repositories."""
+"""``python tools/train.py ...``: ``mme train ...`` for users of OpenMMLab repositories."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ scikit-learn (1,797 images); nothing is downloaded.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -26,7 +26,7 @@ class DigitsDataset(Dataset):
         seed: The seed of the permutation.
     """
 
-    METAINFO = dict(classes=tuple(str(i) for i in range(10)))
+    METAINFO: ClassVar[dict] = dict(classes=tuple(str(i) for i in range(10)))
 
     def __init__(self, split: str = "train", seed: int = 0) -> None:
         from sklearn.datasets import load_digits

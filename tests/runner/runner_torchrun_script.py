@@ -16,9 +16,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.runner.runner_toys import AccuracyEvaluator, Classifier, collate, points  # noqa: E402
+from tests.runner.runner_toys import AccuracyEvaluator, Classifier, collate, points
 
-from mme.runner import Runner  # noqa: E402
+from mme.runner import Runner
 
 
 def main() -> None:
@@ -31,27 +31,38 @@ def main() -> None:
     runner = Runner(
         model=model,
         work_dir=str(Path(args.out) / "work_dir"),
-        train_dataloader=dict(dataset=points(64), sampler=dict(type="DefaultSampler", shuffle=True),
-                              batch_size=8, collate_fn=collate),
+        train_dataloader=dict(
+            dataset=points(64),
+            sampler=dict(type="DefaultSampler", shuffle=True),
+            batch_size=8,
+            collate_fn=collate,
+        ),
         train_cfg=dict(by_epoch=True, max_epochs=2),
         optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1, momentum=0.9)),
-        val_dataloader=dict(dataset=points(16, seed=1), sampler=dict(type="DefaultSampler", shuffle=False),
-                            batch_size=8, collate_fn=collate),
+        val_dataloader=dict(
+            dataset=points(16, seed=1),
+            sampler=dict(type="DefaultSampler", shuffle=False),
+            batch_size=8,
+            collate_fn=collate,
+        ),
         val_cfg=dict(),
         val_evaluator=AccuracyEvaluator(),
         custom_hooks=[dict(type="SyncBuffersHook")],
         launcher="pytorch",
         env_cfg=dict(dist_cfg=dict(backend="gloo", timeout=60)),
         randomness=dict(seed=1),
-    )  # fmt: skip
+    )
     runner.train()
     state = {k: v.clone() for k, v in nn_model.state_dict().items()}
     torch.save(state, Path(args.out) / f"rank{runner.rank}.pt")
     record = dict(
-        rank=runner.rank, world_size=runner.world_size, timestamp=runner.timestamp,
-        wrapper=type(runner.model).__name__, iters=runner.iter,
+        rank=runner.rank,
+        world_size=runner.world_size,
+        timestamp=runner.timestamp,
+        wrapper=type(runner.model).__name__,
+        iters=runner.iter,
         samples=len(runner.train_dataloader) * 8,
-    )  # fmt: skip
+    )
     (Path(args.out) / f"rank{runner.rank}.json").write_text(json.dumps(record))
 
 

@@ -80,7 +80,9 @@ def points(n: int, seed: int = 0) -> list[tuple[torch.Tensor, torch.Tensor]]:
     return [(x, torch.tensor(int(x.sum() > 0))) for x in xs]
 
 
-def collate(batch: Sequence[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
+def collate(
+    batch: Sequence[tuple[torch.Tensor, torch.Tensor]],
+) -> tuple[torch.Tensor, torch.Tensor]:
     xs, ys = zip(*batch, strict=True)
     return torch.stack(xs), torch.stack(ys)
 

@@ -1,6 +1,7 @@
 """EX-13 and EX-14: the Runner tutorial's beginner example, as objects and as a config file.
 
-Sizes are smaller than the tutorial's (1,000 training points, 3 epochs, no worker processes, lr 0.01)
+Sizes are smaller than the tutorial's (1,000 training points, 3 epochs, no worker processes,
+lr 0.01)
 to keep the suite fast; everything else is the tutorial's code, with its missing comma added
 and ``backend='nccl'`` moved into ``dist_cfg`` (Appendix B items 8 and 10).
 """
@@ -78,31 +79,45 @@ class Accuracy(BaseMetric):
 
 def accuracies(runner: Runner) -> list[float]:
     log = Path(runner.log_dir, f"{runner.timestamp}.log").read_text()
-    return [float(line.rsplit("accuracy: ", 1)[1]) for line in log.splitlines()
-            if "Epoch(val)" in line and "accuracy:" in line]  # fmt: skip
+    return [
+        float(line.rsplit("accuracy: ", 1)[1])
+        for line in log.splitlines()
+        if "Epoch(val)" in line and "accuracy:" in line
+    ]
 
 
 def test_ex13_objects(tmp_path: Path) -> None:
     runner = Runner(
         model=MyAwesomeModel(layers=2, activation="relu"),
         work_dir=str(tmp_path / "exp" / "my_awesome_model"),
-        train_dataloader=DataLoader(dataset=MyDataset(is_train=True, size=1000), shuffle=True,
-                                    collate_fn=default_collate, batch_size=64),
+        train_dataloader=DataLoader(
+            dataset=MyDataset(is_train=True, size=1000),
+            shuffle=True,
+            collate_fn=default_collate,
+            batch_size=64,
+        ),
         train_cfg=dict(by_epoch=True, max_epochs=3, val_begin=2, val_interval=1),
         optim_wrapper=dict(optimizer=dict(type=torch.optim.Adam, lr=0.01)),
         param_scheduler=dict(type="MultiStepLR", by_epoch=True, milestones=[2], gamma=0.1),
-        val_dataloader=DataLoader(dataset=MyDataset(is_train=False, size=1000), shuffle=False,
-                                  collate_fn=default_collate, batch_size=1000),
+        val_dataloader=DataLoader(
+            dataset=MyDataset(is_train=False, size=1000),
+            shuffle=False,
+            collate_fn=default_collate,
+            batch_size=1000,
+        ),
         val_cfg=dict(),
         val_evaluator=dict(type=Accuracy),
         default_hooks=dict(checkpoint=dict(type="CheckpointHook", interval=1)),
         launcher="none",
-        env_cfg=dict(cudnn_benchmark=False, dist_cfg=dict(backend="nccl"),
-                     mp_cfg=dict(mp_start_method="fork")),
+        env_cfg=dict(
+            cudnn_benchmark=False,
+            dist_cfg=dict(backend="nccl"),
+            mp_cfg=dict(mp_start_method="fork"),
+        ),
         log_level="INFO",
         load_from=None,
         resume=False,
-    )  # fmt: skip
+    )
     runner.train()
     scores = accuracies(runner)
     assert len(scores) == 2  # val_begin=2: epochs 2 and 3

@@ -33,7 +33,9 @@ class Net(nn.Module):
 def test_round_trip_on_disk_loads_with_weights_only(tmp_path: Path) -> None:
     src, dst = Net(), Net()
     path = tmp_path / "sub" / "a.pth"
-    save_checkpoint({"state_dict": get_state_dict(src), "meta": {"epoch": 3, "note": ("x", 1)}}, path)
+    save_checkpoint(
+        {"state_dict": get_state_dict(src), "meta": {"epoch": 3, "note": ("x", 1)}}, path
+    )
     raw = torch.load(path, weights_only=True)
     assert raw["meta"] == {"epoch": 3, "note": ("x", 1)}
     checkpoint = load_checkpoint(dst, str(path))
@@ -65,7 +67,9 @@ def test_unsafe_files_are_refused_unless_opted_out(tmp_path: Path) -> None:
     assert checkpoint["meta"]["arr"].tolist() == [0, 1, 2]
 
 
-def test_a_crash_mid_write_keeps_the_previous_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_mid_write_keeps_the_previous_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "epoch_1.pth"
     save_checkpoint({"state_dict": {"w": torch.ones(2)}}, path)
 
@@ -88,8 +92,9 @@ def test_revise_keys_strip_module_prefix_by_default(tmp_path: Path) -> None:
     load_checkpoint(dst, str(tmp_path / "ddp.pth"), strict=True)
     assert torch.equal(dst.head.weight, src.head.weight)
     renamed = Net()
-    save_checkpoint({"state_dict": {f"old.{k}": v for k, v in src.state_dict().items()}},
-                    tmp_path / "old.pth")  # fmt: skip
+    save_checkpoint(
+        {"state_dict": {f"old.{k}": v for k, v in src.state_dict().items()}}, tmp_path / "old.pth"
+    )
     load_checkpoint(renamed, str(tmp_path / "old.pth"), revise_keys=[(r"^old\.", "")], strict=True)
     assert torch.equal(renamed.head.bias, src.head.bias)
 
@@ -102,18 +107,26 @@ def test_prefix_loads_a_sub_module(tmp_path: Path) -> None:
     assert torch.equal(backbone[0].weight, src.backbone[0].weight)
     part = load_checkpoint_with_prefix("head", str(tmp_path / "full.pth"))
     assert sorted(part) == ["bias", "weight"]
-    with pytest.raises(CheckpointError, match="no key starting with 'neck.'; its keys start with backbone., head."):
+    with pytest.raises(
+        CheckpointError,
+        match=r"no key starting with 'neck\.'; its keys start with backbone\., head\.",
+    ):
         load_checkpoint(backbone, str(tmp_path / "full.pth"), prefix="neck.")
 
 
-def test_mismatches_warn_or_raise_when_strict(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    save_checkpoint({"state_dict": {"head.weight": torch.ones(5, 5), "extra": torch.ones(1)}},
-                    tmp_path / "bad.pth")  # fmt: skip
+def test_mismatches_warn_or_raise_when_strict(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    save_checkpoint(
+        {"state_dict": {"head.weight": torch.ones(5, 5), "extra": torch.ones(1)}},
+        tmp_path / "bad.pth",
+    )
     net = Net()
     before = net.head.weight.clone()
     load_checkpoint(net, str(tmp_path / "bad.pth"))
     assert torch.equal(net.head.weight, before)
-    assert "size mismatch" in caplog.text and "unexpected key" in caplog.text
+    assert "size mismatch" in caplog.text
+    assert "unexpected key" in caplog.text
     with pytest.raises(CheckpointError, match=r"head.weight: checkpoint \(5, 5\), model \(1, 3\)"):
         load_checkpoint(Net(), str(tmp_path / "bad.pth"), strict=True)
 
@@ -123,7 +136,8 @@ def test_get_state_dict_removes_wrappers_and_weights_to_cpu() -> None:
     wrapped = nn.DataParallel(net)
     assert list(get_state_dict(wrapped)) == list(net.state_dict())
     cpu = weights_to_cpu({"a": torch.ones(1, requires_grad=True), "b": {"c": torch.ones(1)}})
-    assert cpu["a"].device.type == "cpu" and not cpu["a"].requires_grad
+    assert cpu["a"].device.type == "cpu"
+    assert not cpu["a"].requires_grad
     assert torch.equal(cpu["b"]["c"], torch.ones(1))
 
 
@@ -134,7 +148,7 @@ def test_find_latest_checkpoint(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="nope.pth"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.pth"):
         load_checkpoint(Net(), str(tmp_path / "nope.pth"))
 
 

@@ -22,16 +22,33 @@ pytestmark = [
 
 def test_train_resume_and_test(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     work_dir = tmp_path / "digits"
-    args = ["train", CONFIG, "--work-dir", str(work_dir), "--cfg-options",
-            "train_cfg.max_epochs=2", "default_hooks.checkpoint.interval=1"]  # fmt: skip
+    args = [
+        "train",
+        CONFIG,
+        "--work-dir",
+        str(work_dir),
+        "--cfg-options",
+        "train_cfg.max_epochs=2",
+        "default_hooks.checkpoint.interval=1",
+    ]
     assert main(args) == 0
     assert sorted(p.name for p in work_dir.glob("epoch_*.pth")) == ["epoch_1.pth", "epoch_2.pth"]
     scalars = next(work_dir.glob("*/vis_data/scalars.json")).read_text().splitlines()
     accuracy = [json.loads(line)["accuracy"] for line in scalars if "accuracy" in line]
-    assert len(accuracy) == 2 and accuracy[-1] > 80
+    assert len(accuracy) == 2
+    assert accuracy[-1] > 80
     # --resume without a checkpoint: from the latest one in work_dir, one more epoch
-    assert main([*args[:-2], "train_cfg.max_epochs=3", "default_hooks.checkpoint.interval=1",
-                 "--resume"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                *args[:-2],
+                "train_cfg.max_epochs=3",
+                "default_hooks.checkpoint.interval=1",
+                "--resume",
+            ]
+        )
+        == 0
+    )
     assert (work_dir / "epoch_3.pth").is_file()
     log = sorted(work_dir.glob("*/*.log"))[-1].read_text()
     assert "resumed epoch: 2, iter: 180" in log
@@ -63,5 +80,6 @@ def test_amp_switches_the_optimizer_wrapper(tmp_path: Path) -> None:
     train.add_arguments(parser)
     cfg = train.build_train_config(parser.parse_args([CONFIG, "--amp", "--resume", "x.pth"]))
     assert cfg["optim_wrapper"]["type"] == "AmpOptimWrapper"  # type: ignore[index]
-    assert cfg["resume"] is True and cfg["load_from"] == "x.pth"  # type: ignore[index]
+    assert cfg["resume"] is True
+    assert cfg["load_from"] == "x.pth"
     assert cfg["work_dir"] == "./work_dirs/digits"  # type: ignore[index]

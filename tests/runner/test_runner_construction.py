@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import torch
@@ -35,12 +37,17 @@ def test_lazy_building_and_dict_components(tmp_path: Path) -> None:
     runner = Runner(
         model=dict(type="Classifier", hidden=4),
         work_dir=str(tmp_path),
-        test_dataloader=dict(dataset=points(8), sampler=dict(type="DefaultSampler", shuffle=False),
-                             batch_size=4, collate_fn=collate),
+        test_dataloader=dict(
+            dataset=points(8),
+            sampler=dict(type="DefaultSampler", shuffle=False),
+            batch_size=4,
+            collate_fn=collate,
+        ),
         test_cfg=dict(),
         test_evaluator=AccuracyEvaluator(),
-    )  # fmt: skip
-    assert isinstance(runner.model, Classifier) and runner.model.net[0].out_features == 4
+    )
+    assert isinstance(runner.model, Classifier)
+    assert runner.model.net[0].out_features == 4
     assert isinstance(runner._test_loop, dict)  # nothing built before test()
     metrics = runner.test()
     assert set(metrics) == {"accuracy"}
@@ -53,13 +60,18 @@ def test_lazy_building_and_dict_components(tmp_path: Path) -> None:
 @pytest.mark.spec("RUN-05")
 def test_build_dataloader_without_a_runner() -> None:
     loader = Runner.build_dataloader(
-        dict(batch_size=3, num_workers=0, sampler=dict(type="DefaultSampler", shuffle=True),
-             dataset=list(range(10)), collate_fn=dict(type="default_collate")),
+        dict(
+            batch_size=3,
+            num_workers=0,
+            sampler=dict(type="DefaultSampler", shuffle=True),
+            dataset=list(range(10)),
+            collate_fn=dict(type="default_collate"),
+        ),
         seed=1,
-    )  # fmt: skip
+    )
     batches = [b.tolist() for b in loader]
-    assert sorted(sum(batches, [])) == list(range(10))
-    with pytest.raises(TypeError, match="unknown key 'batchsize'.*did you mean 'batch_size'"):
+    assert sorted(functools.reduce(operator.iadd, batches, [])) == list(range(10))
+    with pytest.raises(TypeError, match=r"unknown key 'batchsize'.*did you mean 'batch_size'"):
         Runner.build_dataloader(dict(dataset=[1], sampler=dict(type="DefaultSampler"), batchsize=2))
     with pytest.raises(KeyError, match="no 'sampler'"):
         Runner.build_dataloader(dict(dataset=[1], batch_size=2))
@@ -67,14 +79,21 @@ def test_build_dataloader_without_a_runner() -> None:
 
 @pytest.mark.spec("RUN-03")
 def test_from_cfg_and_the_typo_check(tmp_path: Path) -> None:
-    cfg = Config(dict(
-        model=dict(type="Classifier"), work_dir=str(tmp_path),
-        train_dataloader=dict(dataset=points(8), sampler=dict(type="DefaultSampler", shuffle=True),
-                              batch_size=4, collate_fn=collate),
-        train_cfg=dict(by_epoch=True, max_epochs=1),
-        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1)),
-        data_root="anything",  # helper variables of config files are allowed
-    ))  # fmt: skip
+    cfg = Config(
+        dict(
+            model=dict(type="Classifier"),
+            work_dir=str(tmp_path),
+            train_dataloader=dict(
+                dataset=points(8),
+                sampler=dict(type="DefaultSampler", shuffle=True),
+                batch_size=4,
+                collate_fn=collate,
+            ),
+            train_cfg=dict(by_epoch=True, max_epochs=1),
+            optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.1)),
+            data_root="anything",  # helper variables of config files are allowed
+        )
+    )
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert runner.epoch == 1
@@ -82,7 +101,7 @@ def test_from_cfg_and_the_typo_check(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown key 'trian_cfg'; did you mean 'train_cfg'"):
         Runner.from_cfg(bad)
     no_dir = {k: v for k, v in cfg.to_dict().items() if k != "work_dir"}
-    with pytest.raises(KeyError, match="no 'work_dir'.*--work-dir"):
+    with pytest.raises(KeyError, match=r"no 'work_dir'.*--work-dir"):
         Runner.from_cfg(no_dir)
 
 
@@ -90,35 +109,51 @@ def test_loop_argument_typo_is_named(tmp_path: Path) -> None:
     args = base_args(tmp_path)
     args["train_cfg"] = dict(by_epoch=True, max_epoch=2)
     runner = Runner(**args)
-    with pytest.raises(TypeError, match="EpochBasedTrainLoop has no argument 'max_epoch'; did you mean 'max_epochs'"):
+    with pytest.raises(
+        TypeError,
+        match="EpochBasedTrainLoop has no argument 'max_epoch'; did you mean 'max_epochs'",
+    ):
         runner.train()
 
 
 def test_val_loop_without_an_evaluator_is_refused_at_construction(tmp_path: Path) -> None:
     args = base_args(tmp_path)
-    args.update(val_dataloader=DataLoader(points(4), batch_size=4, collate_fn=collate), val_cfg=dict())
+    args.update(
+        val_dataloader=DataLoader(points(4), batch_size=4, collate_fn=collate), val_cfg=dict()
+    )
     with pytest.raises(ValueError, match="val_evaluator missing; the val loop needs an evaluator"):
         Runner(**args)
 
 
 def test_scheduler_without_an_optimizer_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="param_scheduler is set but optim_wrapper is not"):
-        Runner(model=Classifier(), work_dir=str(tmp_path),
-               param_scheduler=dict(type="MultiStepLR", milestones=[1]))  # fmt: skip
+        Runner(
+            model=Classifier(),
+            work_dir=str(tmp_path),
+            param_scheduler=dict(type="MultiStepLR", milestones=[1]),
+        )
     with pytest.raises(ValueError, match="train_cfg given but optim_wrapper missing"):
-        Runner(model=Classifier(), work_dir=str(tmp_path),
-               train_dataloader=DataLoader(points(4)), train_cfg=dict(max_epochs=1))  # fmt: skip
+        Runner(
+            model=Classifier(),
+            work_dir=str(tmp_path),
+            train_dataloader=DataLoader(points(4)),
+            train_cfg=dict(max_epochs=1),
+        )
 
 
 def test_save_best_naming_a_missing_metric_fails_before_training(tmp_path: Path) -> None:
     args = base_args(tmp_path)
     args.update(
-        val_dataloader=DataLoader(points(4), batch_size=4, collate_fn=collate), val_cfg=dict(),
-        val_evaluator=AccuracyEvaluator(), default_hooks=dict(checkpoint=dict(save_best="acc")),
-    )  # fmt: skip
+        val_dataloader=DataLoader(points(4), batch_size=4, collate_fn=collate),
+        val_cfg=dict(),
+        val_evaluator=AccuracyEvaluator(),
+        default_hooks=dict(checkpoint=dict(save_best="acc")),
+    )
     runner = Runner(**args)
-    with pytest.raises(ValueError, match="save_best='acc' is not a metric of the val_evaluator, "
-                                         "which produces 'accuracy'"):  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match="save_best='acc' is not a metric of the val_evaluator, which produces 'accuracy'",
+    ):
         runner.train()
     assert runner.iter == 0  # not a single iteration was run
 
@@ -126,19 +161,22 @@ def test_save_best_naming_a_missing_metric_fails_before_training(tmp_path: Path)
 def test_env_cfg_backend_at_the_top_level_is_pointed_to_dist_cfg(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="'backend' belongs in env_cfg\\['dist_cfg'\\]"):
         Runner(model=Classifier(), work_dir=str(tmp_path), env_cfg=dict(backend="nccl"))
-    with pytest.raises(ValueError, match="launcher='pytorc'.*did you mean 'pytorch'"):
+    with pytest.raises(ValueError, match=r"launcher='pytorc'.*did you mean 'pytorch'"):
         Runner(model=Classifier(), work_dir=str(tmp_path), launcher="pytorc")
 
 
 @pytest.mark.spec("RUN-30")
 def test_randomness_seed_and_diff_rank_seed(tmp_path: Path) -> None:
-    runner = Runner(model=Classifier(), work_dir=str(tmp_path),
-                    randomness=dict(seed=7, diff_rank_seed=True, deterministic=False))  # fmt: skip
+    runner = Runner(
+        model=Classifier(),
+        work_dir=str(tmp_path),
+        randomness=dict(seed=7, diff_rank_seed=True, deterministic=False),
+    )
     assert runner.seed == 7  # rank 0
     first = torch.rand(1)
     torch.manual_seed(7)
     assert torch.equal(first, torch.rand(1))
-    with pytest.raises(ValueError, match="randomness: unknown key 'sead'.*did you mean 'seed'"):
+    with pytest.raises(ValueError, match=r"randomness: unknown key 'sead'.*did you mean 'seed'"):
         Runner(model=Classifier(), work_dir=str(tmp_path), randomness=dict(sead=1))
 
 
@@ -157,11 +195,12 @@ def test_ex06_gradient_accumulation(tmp_path: Path) -> None:
     model = ToyModel()
     model.linear.weight.register_hook(lambda grad: grad)
     runner = Runner(
-        model=model, work_dir=str(tmp_path),
+        model=model,
+        work_dir=str(tmp_path),
         train_dataloader=DataLoader([(torch.ones(1, 1), torch.ones(1, 1))] * 50, batch_size=2),
         train_cfg=dict(by_epoch=True, max_epochs=1),
         optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01), accumulative_counts=4),
-    )  # fmt: skip
+    )
     original = runner.build_optim_wrapper
 
     def counting(cfg: Any) -> Any:
@@ -187,7 +226,9 @@ class CustomValLoop(BaseLoop):
 
     def __init__(self, runner: Runner, dataloader: Any, evaluator: Any, dataloader2: Any) -> None:
         super().__init__(runner, dataloader)
-        self.evaluator = runner.build_evaluator(evaluator) if isinstance(evaluator, dict) else evaluator
+        self.evaluator = (
+            runner.build_evaluator(evaluator) if isinstance(evaluator, dict) else evaluator
+        )
         self.dataloader2 = runner.build_dataloader(dataloader2)
 
     def run(self) -> dict:
@@ -197,18 +238,23 @@ class CustomValLoop(BaseLoop):
             self.runner.call_hook("before_val_iter", batch_idx=idx, data_batch=data_batch)
             outputs = self.runner.model.val_step(data_batch)
             self.evaluator.process(data_samples=outputs, data_batch=data_batch)
-            self.runner.call_hook("after_val_iter", batch_idx=idx, data_batch=data_batch, outputs=outputs)
+            self.runner.call_hook(
+                "after_val_iter", batch_idx=idx, data_batch=data_batch, outputs=outputs
+            )
         metric = self.evaluator.evaluate(len(self.dataloader.dataset))
         self.runner.call_hook("before_valloader2_epoch")
         for idx, data_batch in enumerate(self.dataloader2):
             self.runner.call_hook("before_valloader2_iter", batch_idx=idx, data_batch=data_batch)
             outputs = self.runner.model.val_step(data_batch)
             self.evaluator.process(data_samples=outputs, data_batch=data_batch)
-            self.runner.call_hook("after_valloader2_iter", batch_idx=idx, data_batch=data_batch,
-                                  outputs=outputs)  # fmt: skip
+            self.runner.call_hook(
+                "after_valloader2_iter", batch_idx=idx, data_batch=data_batch, outputs=outputs
+            )
         metric2 = self.evaluator.evaluate(len(self.dataloader2.dataset))
         self.runner.call_hook("after_valloader2_epoch")
-        self.runner.call_hook("after_val_epoch", metrics={**metric, **{f"2/{k}": v for k, v in metric2.items()}})
+        self.runner.call_hook(
+            "after_val_epoch", metrics={**metric, **{f"2/{k}": v for k, v in metric2.items()}}
+        )
         return metric
 
 
@@ -220,11 +266,14 @@ class CustomValHook(Hook):
     def before_valloader2_epoch(self, runner: Runner) -> None:
         self.seen.append("epoch")
 
-    def before_valloader2_iter(self, runner: Runner, batch_idx: int, data_batch: Any = None) -> None:
+    def before_valloader2_iter(
+        self, runner: Runner, batch_idx: int, data_batch: Any = None
+    ) -> None:
         self.seen.append(f"iter{batch_idx}")
 
-    def after_valloader2_iter(self, runner: Runner, batch_idx: int, data_batch: Any = None,
-                              outputs: Any = None) -> None:  # fmt: skip
+    def after_valloader2_iter(
+        self, runner: Runner, batch_idx: int, data_batch: Any = None, outputs: Any = None
+    ) -> None:
         self.seen.append(f"done{batch_idx}")
 
 
@@ -233,12 +282,18 @@ def test_ex37_custom_loop_with_new_mount_points(tmp_path: Path) -> None:
     args = base_args(tmp_path)
     args.update(
         val_dataloader=DataLoader(points(4), batch_size=4, collate_fn=collate),
-        val_cfg=dict(type="CustomValLoop",
-                     dataloader2=dict(dataset=points(6), sampler=dict(type="DefaultSampler", shuffle=False),
-                                      batch_size=3, collate_fn=collate)),
+        val_cfg=dict(
+            type="CustomValLoop",
+            dataloader2=dict(
+                dataset=points(6),
+                sampler=dict(type="DefaultSampler", shuffle=False),
+                batch_size=3,
+                collate_fn=collate,
+            ),
+        ),
         val_evaluator=AccuracyEvaluator(),
         custom_hooks=[dict(type="CustomValHook")],
-    )  # fmt: skip
+    )
     runner = Runner(**args)
     runner.train()
     hook = next(h for h in runner.hooks if isinstance(h, CustomValHook))
@@ -250,7 +305,7 @@ def test_ex37_custom_loop_with_new_mount_points(tmp_path: Path) -> None:
 # ----------------------------------------------------------------- EX-38
 @RUNNERS.register_module()
 class CustomRunner(Runner):
-    setups: list[str] = []
+    setups: ClassVar[list[str]] = []
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         CustomRunner.setups.append("custom")
@@ -259,7 +314,13 @@ class CustomRunner(Runner):
 
 @pytest.mark.spec("RUN-07")
 def test_ex38_runner_type_selects_a_registered_runner(tmp_path: Path) -> None:
-    cfg = Config(dict(model=dict(type="Classifier"), work_dir=str(tmp_path), runner_type="CustomRunner"))
+    cfg = Config(
+        dict(model=dict(type="Classifier"), work_dir=str(tmp_path), runner_type="CustomRunner")
+    )
     runner = build_runner(cfg)
-    assert type(runner) is CustomRunner and CustomRunner.setups == ["custom"]
-    assert type(build_runner(Config(dict(model=dict(type="Classifier"), work_dir=str(tmp_path))))) is Runner
+    assert type(runner) is CustomRunner
+    assert CustomRunner.setups == ["custom"]
+    assert (
+        type(build_runner(Config(dict(model=dict(type="Classifier"), work_dir=str(tmp_path)))))
+        is Runner
+    )

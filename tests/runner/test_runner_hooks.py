@@ -38,10 +38,21 @@ def make_runner(tmp_path: Path, **kwargs: Any) -> Runner:
 def test_hook_has_the_22_mount_points() -> None:
     assert len(MOUNT_POINTS) == 22 == len(set(MOUNT_POINTS))
     assert set(MOUNT_POINTS) == {
-        f"{w}_{s}" for w in ("before", "after")
-        for s in ("run", "train", "val", "test", "train_epoch", "val_epoch", "test_epoch",
-                  "train_iter", "val_iter", "test_iter")
-    } | {"before_save_checkpoint", "after_load_checkpoint"}  # fmt: skip
+        f"{w}_{s}"
+        for w in ("before", "after")
+        for s in (
+            "run",
+            "train",
+            "val",
+            "test",
+            "train_epoch",
+            "val_epoch",
+            "test_epoch",
+            "train_iter",
+            "val_iter",
+            "test_iter",
+        )
+    } | {"before_save_checkpoint", "after_load_checkpoint"}
     for name in MOUNT_POINTS:
         assert callable(getattr(Hook, name))
 
@@ -49,9 +60,16 @@ def test_hook_has_the_22_mount_points() -> None:
 @pytest.mark.spec("RUN-13")
 def test_priorities_by_name_and_number() -> None:
     assert [(p.name, p.value) for p in Priority] == [
-        ("HIGHEST", 0), ("VERY_HIGH", 10), ("HIGH", 30), ("ABOVE_NORMAL", 40), ("NORMAL", 50),
-        ("BELOW_NORMAL", 60), ("LOW", 70), ("VERY_LOW", 90), ("LOWEST", 100),
-    ]  # fmt: skip
+        ("HIGHEST", 0),
+        ("VERY_HIGH", 10),
+        ("HIGH", 30),
+        ("ABOVE_NORMAL", 40),
+        ("NORMAL", 50),
+        ("BELOW_NORMAL", 60),
+        ("LOW", 70),
+        ("VERY_LOW", 90),
+        ("LOWEST", 100),
+    ]
     assert get_priority("ABOVE_NORMAL") == 40 == get_priority(40)
     with pytest.raises(ValueError, match="did you mean 'NORMAL'"):
         get_priority("NORMALL")
@@ -77,8 +95,14 @@ def test_hooks_run_by_priority_then_registration_order(tmp_path: Path) -> None:
     runner.call_hook("before_train_epoch")
     assert calls == ["first", "a", "b", "last"]
     names = [type(h).__name__ for h in runner.hooks]
-    assert names[:6] == ["Recorder", "RuntimeInfoHook", "IterTimerHook", "DistSamplerSeedHook",
-                         "Recorder", "Recorder"]  # fmt: skip
+    assert names[:6] == [
+        "Recorder",
+        "RuntimeInfoHook",
+        "IterTimerHook",
+        "DistSamplerSeedHook",
+        "Recorder",
+        "Recorder",
+    ]
     assert names.index("LoggerHook") < names.index("ParamSchedulerHook")
 
 
@@ -91,9 +115,12 @@ def test_default_hooks_can_be_replaced_and_removed(tmp_path: Path) -> None:
     assert logger.interval == 3  # type: ignore[attr-defined]
     runner = make_runner(tmp_path / "2")
     assert [type(h).__name__ for h in runner.hooks] == [
-        "RuntimeInfoHook", "IterTimerHook", "DistSamplerSeedHook", "LoggerHook",
+        "RuntimeInfoHook",
+        "IterTimerHook",
+        "DistSamplerSeedHook",
+        "LoggerHook",
         "ParamSchedulerHook",
-    ]  # fmt: skip
+    ]
 
 
 def test_a_hook_is_called_only_at_the_points_it_overrides(tmp_path: Path) -> None:
@@ -114,9 +141,17 @@ def test_a_hook_is_called_only_at_the_points_it_overrides(tmp_path: Path) -> Non
         for m in runner._hooks_at["after_train_epoch"]
     )
     # A hook that overrides nothing is never called.
-    idle = make_runner(tmp_path / "idle", default_hooks=dict(
-        runtime_info=None, timer=None, sampler_seed=None, logger=None, param_scheduler=None,
-        checkpoint=None))  # fmt: skip
+    idle = make_runner(
+        tmp_path / "idle",
+        default_hooks=dict(
+            runtime_info=None,
+            timer=None,
+            sampler_seed=None,
+            logger=None,
+            param_scheduler=None,
+            checkpoint=None,
+        ),
+    )
     idle.register_hook(Hook())
     idle.train()
     assert idle._hooks_at["after_train_iter"] == []
@@ -130,21 +165,38 @@ def test_mount_points_are_called_in_order_with_their_arguments(tmp_path: Path) -
         pass
 
     for point in MOUNT_POINTS:
+
         def record(self: Hook, runner: Runner, _point: str = point, **kwargs: Any) -> None:
             seen.append((_point, tuple(sorted(kwargs))))
+
         setattr(All, point, record)
 
-    runner = make_runner(tmp_path, train_cfg=dict(by_epoch=True, max_epochs=1),
-                         default_hooks=dict(checkpoint=dict(interval=1)), custom_hooks=[All()])  # fmt: skip
+    runner = make_runner(
+        tmp_path,
+        train_cfg=dict(by_epoch=True, max_epochs=1),
+        default_hooks=dict(checkpoint=dict(interval=1)),
+        custom_hooks=[All()],
+    )
     runner.train()
     order = [p for p, _ in seen]
     first = {p: order.index(p) for p in set(order)}
     assert sorted(first, key=first.get) == [  # type: ignore[arg-type]
-        "before_run", "before_train", "before_train_epoch", "before_train_iter",
-        "after_train_iter", "after_train_epoch", "before_save_checkpoint", "before_val",
-        "before_val_epoch", "before_val_iter", "after_val_iter", "after_val_epoch", "after_val",
-        "after_train", "after_run",
-    ]  # fmt: skip
+        "before_run",
+        "before_train",
+        "before_train_epoch",
+        "before_train_iter",
+        "after_train_iter",
+        "after_train_epoch",
+        "before_save_checkpoint",
+        "before_val",
+        "before_val_epoch",
+        "before_val_iter",
+        "after_val_iter",
+        "after_val_epoch",
+        "after_val",
+        "after_train",
+        "after_run",
+    ]
     assert ("after_train_iter", ("batch_idx", "data_batch", "outputs")) in seen
     assert ("before_val_iter", ("batch_idx", "data_batch")) in seen
     assert ("after_val_epoch", ("metrics",)) in seen
@@ -157,9 +209,12 @@ def test_helpers_every_n_and_last(tmp_path: Path) -> None:
     hook = Hook()
     loop = runner.train_loop
     loop._epoch, loop._iter = 1, 7  # type: ignore[attr-defined]
-    assert hook.every_n_epochs(runner, 2) and not hook.every_n_epochs(runner, 3)
-    assert hook.every_n_train_iters(runner, 4) and not hook.every_n_train_iters(runner, 3)
-    assert hook.every_n_inner_iters(3, 2) and not hook.every_n_inner_iters(2, 2)
+    assert hook.every_n_epochs(runner, 2)
+    assert not hook.every_n_epochs(runner, 3)
+    assert hook.every_n_train_iters(runner, 4)
+    assert not hook.every_n_train_iters(runner, 3)
+    assert hook.every_n_inner_iters(3, 2)
+    assert not hook.every_n_inner_iters(2, 2)
     assert hook.end_of_epoch(runner.train_dataloader, 3)
     assert hook.is_last_train_epoch(runner)
     assert hook.is_last_train_iter(runner)
@@ -176,7 +231,9 @@ class CheckInvalidLossHook(Hook):
         self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
     ) -> None:
         if self.every_n_train_iters(runner, self.interval):
-            assert torch.isfinite(outputs["loss"]), runner.logger.info("loss become infinite or NaN!")
+            assert torch.isfinite(outputs["loss"]), runner.logger.info(
+                "loss become infinite or NaN!"
+            )
 
 
 @pytest.mark.spec("RUN-21", "RUN-13", "RUN-19", "RUN-20")
@@ -190,7 +247,8 @@ def test_ex21_custom_hooks_from_config_with_a_priority(tmp_path: Path) -> None:
         ],
     )
     hook = next(h for h in runner.hooks if isinstance(h, CheckInvalidLossHook))
-    assert hook.priority == "ABOVE_NORMAL" and hook.interval == 2
+    assert hook.priority == "ABOVE_NORMAL"
+    assert hook.interval == 2
     runner.train()
     empty = next(h for h in runner.hooks if type(h).__name__ == "EmptyCacheHook")
     assert "after_train_iter" not in empty.get_triggered_stages()
@@ -207,8 +265,11 @@ def test_ex21_custom_hooks_from_config_with_a_priority(tmp_path: Path) -> None:
             return out
 
     torch.manual_seed(0)
-    bad = make_runner(tmp_path / "nan", model=NaNModel(),
-                      custom_hooks=[dict(type="CheckInvalidLossHook", interval=2)])  # fmt: skip
+    bad = make_runner(
+        tmp_path / "nan",
+        model=NaNModel(),
+        custom_hooks=[dict(type="CheckInvalidLossHook", interval=2)],
+    )
     with pytest.raises(AssertionError):
         bad.train()
 
@@ -225,9 +286,11 @@ def test_early_stopping_stops_when_the_metric_stalls(tmp_path: Path) -> None:
             return {"accuracy": 50.0}
 
     runner = make_runner(
-        tmp_path, train_cfg=dict(by_epoch=True, max_epochs=10), val_evaluator=Flat(),
+        tmp_path,
+        train_cfg=dict(by_epoch=True, max_epochs=10),
+        val_evaluator=Flat(),
         custom_hooks=[dict(type="EarlyStoppingHook", monitor="accuracy", patience=2)],
-    )  # fmt: skip
+    )
     runner.train()
     assert runner.epoch == 3  # improvement at 1, then two epochs without
     from mme.runner import EarlyStoppingHook

@@ -81,9 +81,10 @@ def test_default_log_processor_averages_losses_over_ten_iterations(tmp_path: Pat
     for end in (10, 20):
         l1 = mean([a for a, _ in losses[end - 10 : end]])
         l2 = mean([b for _, b in losses[end - 10 : end]])
-        l = mean([a + b for a, b in losses[end - 10 : end]])
+        total = mean([a + b for a, b in losses[end - 10 : end]])
         expected.append(
-            f"Epoch(train) [1][{end}/25]  {HEAD}  loss1: {l1:.4f}  loss2: {l2:.4f}  loss: {l:.4f}"
+            f"Epoch(train) [1][{end}/25]  {HEAD}  "
+            f"loss1: {l1:.4f}  loss2: {l2:.4f}  loss: {total:.4f}"
         )
     assert lines == expected
     # The golden lines themselves (seed 2022):
@@ -97,7 +98,9 @@ def test_global_mean_of_loss1_replaces_the_window_mean(tmp_path: Path) -> None:
     losses = hand_written_losses()
     lines = run(
         tmp_path,
-        log_processor=dict(custom_cfg=[dict(data_src="loss1", method_name="mean", window_size="global")]),
+        log_processor=dict(
+            custom_cfg=[dict(data_src="loss1", method_name="mean", window_size="global")]
+        ),
     )
     assert f"loss1: {mean([a for a, _ in losses[:20]]):.4f}  loss2:" in lines[1]
     assert f"loss1: {mean([a for a, _ in losses[:10]]):.4f}  loss2:" in lines[0]
@@ -109,16 +112,22 @@ def test_log_name_adds_the_global_mean_next_to_the_window_mean(tmp_path: Path) -
         tmp_path,
         log_processor=dict(
             custom_cfg=[
-                dict(data_src="loss1", log_name="loss1_global", method_name="mean",
-                     window_size="global")
+                dict(
+                    data_src="loss1",
+                    log_name="loss1_global",
+                    method_name="mean",
+                    window_size="global",
+                )
             ]
         ),
-    )  # fmt: skip
+    )
     window = mean([a for a, _ in losses[10:20]])
     overall = mean([a for a, _ in losses[:20]])
-    assert lines[1].endswith(f"loss1: {window:.4f}  loss2: {mean([b for _, b in losses[10:20]]):.4f}"
-                             f"  loss: {mean([a + b for a, b in losses[10:20]]):.4f}"
-                             f"  loss1_global: {overall:.4f}")  # fmt: skip
+    assert lines[1].endswith(
+        f"loss1: {window:.4f}  loss2: {mean([b for _, b in losses[10:20]]):.4f}"
+        f"  loss: {mean([a + b for a, b in losses[10:20]]):.4f}"
+        f"  loss1_global: {overall:.4f}"
+    )
 
 
 def test_local_and_global_maximum(tmp_path: Path) -> None:
@@ -127,12 +136,18 @@ def test_local_and_global_maximum(tmp_path: Path) -> None:
         tmp_path,
         log_processor=dict(
             custom_cfg=[
-                dict(data_src="loss1", log_name="loss1_local_max", window_size=10, method_name="max"),
-                dict(data_src="loss1", log_name="loss1_global_max", method_name="max",
-                     window_size="global"),
+                dict(
+                    data_src="loss1", log_name="loss1_local_max", window_size=10, method_name="max"
+                ),
+                dict(
+                    data_src="loss1",
+                    log_name="loss1_global_max",
+                    method_name="max",
+                    window_size="global",
+                ),
             ]
         ),
-    )  # fmt: skip
+    )
     local = max(a for a, _ in losses[10:20])
     overall = max(a for a, _ in losses[:20])
     assert lines[1].endswith(f"loss1_local_max: {local:.4f}  loss1_global_max: {overall:.4f}")
@@ -153,9 +168,14 @@ def test_custom_scalar_from_the_message_hub(tmp_path: Path) -> None:
     lines = run(
         tmp_path,
         model=LossTmpModel(),
-        log_processor=dict(custom_cfg=[dict(data_src="loss_tmp", window_size=10, method_name="mean")]),
+        log_processor=dict(
+            custom_cfg=[dict(data_src="loss_tmp", window_size=10, method_name="mean")]
+        ),
     )
-    assert [line.split("  ")[0] for line in lines] == ["Epoch(train) [1][10/25]", "Epoch(train) [1][20/25]"]
+    assert [line.split("  ")[0] for line in lines] == [
+        "Epoch(train) [1][10/25]",
+        "Epoch(train) [1][20/25]",
+    ]
     for line in lines:
         names = [item.split(":")[0] for item in line.split("  ")[1:]]
         assert names == ["lr", "eta", "time", "data_time", "loss_tmp", "loss"]
@@ -171,18 +191,27 @@ def test_debug_level_logs_what_the_registries_build(tmp_path: Path) -> None:
     hooks = [name for name in order if name.endswith("Hook")]
     assert order.index("LocalVisBackend") < order.index("RuntimeInfoHook")
     assert hooks == [
-        "RuntimeInfoHook", "IterTimerHook", "DistSamplerSeedHook", "LoggerHook",
+        "RuntimeInfoHook",
+        "IterTimerHook",
+        "DistSamplerSeedHook",
+        "LoggerHook",
         "ParamSchedulerHook",
-    ]  # fmt: skip
+    ]
 
 
 def test_custom_cfg_errors_name_the_entry() -> None:
     from mme.runner import LogProcessor
 
-    with pytest.raises(ValueError, match=r"custom_cfg\[0\]: method_name='maen'.*did you mean 'mean'"):
+    with pytest.raises(
+        ValueError, match=r"custom_cfg\[0\]: method_name='maen'.*did you mean 'mean'"
+    ):
         LogProcessor(custom_cfg=[dict(data_src="loss", method_name="maen")])
     with pytest.raises(KeyError, match=r"custom_cfg\[0\] has no 'data_src'"):
         LogProcessor(custom_cfg=[dict(method_name="mean")])
     with pytest.raises(ValueError, match="replaces 'loss' a second time"):
-        LogProcessor(custom_cfg=[dict(data_src="loss", method_name="mean"),
-                                 dict(data_src="loss", method_name="max")])  # fmt: skip
+        LogProcessor(
+            custom_cfg=[
+                dict(data_src="loss", method_name="mean"),
+                dict(data_src="loss", method_name="max"),
+            ]
+        )

@@ -35,32 +35,44 @@ def make_runner(work_dir: Path, **kwargs: Any) -> Runner:
 
 @pytest.mark.spec("RUN-16", "RUN-02")
 def test_work_dir_layout(tmp_path: Path) -> None:
-    runner = make_runner(tmp_path, default_hooks=dict(checkpoint=dict(save_best="accuracy")),
-                         cfg=dict(note="x"))  # fmt: skip
+    runner = make_runner(
+        tmp_path, default_hooks=dict(checkpoint=dict(save_best="accuracy")), cfg=dict(note="x")
+    )
     runner.train()
     names = sorted(p.name for p in tmp_path.iterdir())
     best = [n for n in names if n.startswith("best_accuracy_epoch_")]
     assert len(best) == 1
-    assert [n for n in names if n not in best] == sorted([
-        "epoch_1.pth", "epoch_2.pth", "epoch_3.pth", "last_checkpoint", runner.timestamp,
-    ])  # fmt: skip
+    assert [n for n in names if n not in best] == sorted(
+        [
+            "epoch_1.pth",
+            "epoch_2.pth",
+            "epoch_3.pth",
+            "last_checkpoint",
+            runner.timestamp,
+        ]
+    )
     assert (tmp_path / "last_checkpoint").read_text() == str(tmp_path / "epoch_3.pth")
     run_dir = tmp_path / runner.timestamp
     assert (run_dir / f"{runner.timestamp}.log").is_file()
     assert (run_dir / f"{runner.timestamp}.py").is_file()  # the dumped config
     assert (run_dir / "vis_data" / "config.py").is_file()
-    records = [json.loads(line) for line in (run_dir / "vis_data" / "scalars.json").read_text().splitlines()]
+    records = [
+        json.loads(line)
+        for line in (run_dir / "vis_data" / "scalars.json").read_text().splitlines()
+    ]
     assert {"accuracy", "step"} <= set(records[-1])
     assert [r["step"] for r in records if "accuracy" in r] == [1, 2, 3]  # by epoch
     checkpoint = torch.load(tmp_path / "epoch_2.pth", weights_only=True)
-    assert checkpoint["meta"]["epoch"] == 2 and checkpoint["meta"]["iter"] == 8
+    assert checkpoint["meta"]["epoch"] == 2
+    assert checkpoint["meta"]["iter"] == 8
     assert {"meta", "state_dict", "message_hub", "optimizer"} <= set(checkpoint)
     log = (run_dir / f"{runner.timestamp}.log").read_text()
     assert f"Checkpoints will be saved to {tmp_path} by HardDiskBackend." in log
     assert "Saving checkpoint at 2 epochs" in log
     assert "Epoch(val) [3][2/2]  accuracy: " in log
     assert "numpy_random_seed: 0" in log
-    assert "Training finished in" in log and f"Best accuracy: " in log
+    assert "Training finished in" in log
+    assert "Best accuracy: " in log
 
 
 @pytest.mark.spec("RUN-02")
@@ -73,8 +85,10 @@ def test_two_runners_in_the_same_second_keep_separate_logs(tmp_path: Path) -> No
     second.logger.info("only in the second")
     log1 = Path(first.log_dir, f"{first.timestamp}.log").read_text()
     log2 = Path(second.log_dir, f"{second.timestamp}.log").read_text()
-    assert "only in the first" in log1 and "only in the second" not in log1
-    assert "only in the second" in log2 and "only in the first" not in log2
+    assert "only in the first" in log1
+    assert "only in the second" not in log1
+    assert "only in the second" in log2
+    assert "only in the first" not in log2
     if time.strftime("%Y%m%d_%H%M%S") == first.timestamp[:15]:
         assert second.timestamp.startswith(first.timestamp[:15])
 
@@ -87,10 +101,13 @@ def test_resume_continues_where_training_stopped(tmp_path: Path) -> None:
     part.train()
     resumed = make_runner(tmp_path / "part", resume=True)
     resumed.train()
-    assert resumed.epoch == 3 and resumed.iter == 12
+    assert resumed.epoch == 3
+    assert resumed.iter == 12
     log = Path(resumed.log_dir, f"{resumed.timestamp}.log").read_text()
     assert "resumed epoch: 2, iter: 8" in log
-    for a, b in zip(full.model.state_dict().values(), resumed.model.state_dict().values(), strict=True):
+    for a, b in zip(
+        full.model.state_dict().values(), resumed.model.state_dict().values(), strict=True
+    ):
         assert torch.allclose(a, b)
 
 
@@ -99,33 +116,46 @@ def test_resume_without_checkpoint_trains_from_scratch(tmp_path: Path) -> None:
     runner = make_runner(tmp_path, resume=True, train_cfg=dict(by_epoch=True, max_epochs=1))
     runner.train()
     assert runner.epoch == 1
-    assert "has no checkpoint: training from scratch" in Path(
-        runner.log_dir, f"{runner.timestamp}.log").read_text()  # fmt: skip
+    assert (
+        "has no checkpoint: training from scratch"
+        in Path(runner.log_dir, f"{runner.timestamp}.log").read_text()
+    )
 
 
 @pytest.mark.spec("RUN-22")
 def test_load_from_loads_weights_and_restarts(tmp_path: Path) -> None:
     first = make_runner(tmp_path / "a", train_cfg=dict(by_epoch=True, max_epochs=2))
     first.train()
-    second = make_runner(tmp_path / "b", load_from=str(tmp_path / "a" / "epoch_2.pth"),
-                         train_cfg=dict(by_epoch=True, max_epochs=1))  # fmt: skip
+    second = make_runner(
+        tmp_path / "b",
+        load_from=str(tmp_path / "a" / "epoch_2.pth"),
+        train_cfg=dict(by_epoch=True, max_epochs=1),
+    )
     second.load_or_resume()
-    for a, b in zip(first.model.state_dict().values(), second.model.state_dict().values(), strict=True):
+    for a, b in zip(
+        first.model.state_dict().values(), second.model.state_dict().values(), strict=True
+    ):
         assert torch.equal(a, b)
     second.train()
     assert second.epoch == 1  # training restarted, not resumed
-    explicit = make_runner(tmp_path / "c", load_from=str(tmp_path / "a" / "epoch_1.pth"), resume=True)
+    explicit = make_runner(
+        tmp_path / "c", load_from=str(tmp_path / "a" / "epoch_1.pth"), resume=True
+    )
     explicit.train()
-    assert "resumed epoch: 1, iter: 4" in Path(explicit.log_dir, f"{explicit.timestamp}.log").read_text()
+    assert (
+        "resumed epoch: 1, iter: 4"
+        in Path(explicit.log_dir, f"{explicit.timestamp}.log").read_text()
+    )
 
 
 @pytest.mark.spec("RUN-16")
 def test_max_keep_ckpts_and_interval(tmp_path: Path) -> None:
     runner = make_runner(
-        tmp_path, train_cfg=dict(by_epoch=True, max_epochs=20, val_interval=100),
+        tmp_path,
+        train_cfg=dict(by_epoch=True, max_epochs=20, val_interval=100),
         train_dataloader=DataLoader(points(4), batch_size=4, collate_fn=collate),
         default_hooks=dict(checkpoint=dict(interval=5, max_keep_ckpts=2), logger=None),
-    )  # fmt: skip
+    )
     runner.train()
     assert sorted(p.name for p in tmp_path.glob("*.pth")) == ["epoch_15.pth", "epoch_20.pth"]
 
@@ -142,15 +172,24 @@ def test_iteration_checkpoints_best_rule_and_published_keys(tmp_path: Path) -> N
             return {"val_loss": [9.0, 3.0, 1.0, 2.0][Loss.calls - 1]}
 
     runner = make_runner(
-        tmp_path, train_cfg=dict(by_epoch=False, max_iters=6, val_interval=2),
-        val_evaluator=Loss(), log_processor=dict(by_epoch=False),
-        default_hooks=dict(checkpoint=dict(by_epoch=False, interval=3, save_best="val_loss",
-                                           published_keys=["meta", "state_dict"]),
-                           logger=dict(interval=2, log_metric_by_epoch=False)),
-    )  # fmt: skip
+        tmp_path,
+        train_cfg=dict(by_epoch=False, max_iters=6, val_interval=2),
+        val_evaluator=Loss(),
+        log_processor=dict(by_epoch=False),
+        default_hooks=dict(
+            checkpoint=dict(
+                by_epoch=False,
+                interval=3,
+                save_best="val_loss",
+                published_keys=["meta", "state_dict"],
+            ),
+            logger=dict(interval=2, log_metric_by_epoch=False),
+        ),
+    )
     runner.train()
     names = sorted(p.name for p in tmp_path.glob("*.pth"))
-    assert "iter_3.pth" in names and "iter_6.pth" in names
+    assert "iter_3.pth" in names
+    assert "iter_6.pth" in names
     assert "best_val_loss_iter_4.pth" in names  # 'loss' -> smaller is better
     published = [n for n in names if n.startswith("best_val_loss_iter_4-")]
     assert len(published) == 1
@@ -169,8 +208,12 @@ def test_val_begin_and_interval(tmp_path: Path) -> None:
             calls.append(runner.epoch)
             return super().evaluate(size)
 
-    runner = make_runner(tmp_path, train_cfg=dict(by_epoch=True, max_epochs=7, val_begin=2, val_interval=3),
-                         val_evaluator=Counting(), default_hooks=dict(checkpoint=None))  # fmt: skip
+    runner = make_runner(
+        tmp_path,
+        train_cfg=dict(by_epoch=True, max_epochs=7, val_begin=2, val_interval=3),
+        val_evaluator=Counting(),
+        default_hooks=dict(checkpoint=None),
+    )
     runner.train()
     assert calls == [3, 6, 7]  # multiples of 3 from epoch 2 on, and the last epoch
 
@@ -184,8 +227,10 @@ def test_dynamic_intervals_of_the_iteration_loop(tmp_path: Path) -> None:
             return super().evaluate(size)
 
     runner = make_runner(
-        tmp_path, train_cfg=dict(by_epoch=False, max_iters=10, val_interval=4, dynamic_intervals=[(6, 2)]),
-        val_evaluator=Counting(), default_hooks=dict(checkpoint=None, logger=None),
-    )  # fmt: skip
+        tmp_path,
+        train_cfg=dict(by_epoch=False, max_iters=10, val_interval=4, dynamic_intervals=[(6, 2)]),
+        val_evaluator=Counting(),
+        default_hooks=dict(checkpoint=None, logger=None),
+    )
     runner.train()
     assert calls == [4, 6, 8, 10]

@@ -71,8 +71,10 @@ def hand_written(data: list, work_dir: Path, epochs: int) -> float:
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()
-        torch.save({"state_dict": model.state_dict(), "optimizer": optimizer.state_dict()},
-                   work_dir / f"epoch_{epoch + 1}.pth")  # fmt: skip
+        torch.save(
+            {"state_dict": model.state_dict(), "optimizer": optimizer.state_dict()},
+            work_dir / f"epoch_{epoch + 1}.pth",
+        )
         seconds = time.perf_counter() - start
     return seconds / len(loader)
 
@@ -100,13 +102,19 @@ def mme_runner(data: list, work_dir: Path, epochs: int) -> float:
 
     timer = EpochTimer()
     runner = Runner(
-        model=Net(), work_dir=str(work_dir),
-        train_dataloader=dict(dataset=data, sampler=dict(type="DefaultSampler", shuffle=True),
-                              batch_size=BATCH, collate_fn=collate),
+        model=Net(),
+        work_dir=str(work_dir),
+        train_dataloader=dict(
+            dataset=data,
+            sampler=dict(type="DefaultSampler", shuffle=True),
+            batch_size=BATCH,
+            collate_fn=collate,
+        ),
         train_cfg=dict(by_epoch=True, max_epochs=epochs),
         optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
-        custom_hooks=[timer], log_level="WARNING",
-    )  # fmt: skip
+        custom_hooks=[timer],
+        log_level="WARNING",
+    )
     runner.train()
     return timer.seconds / ITERS
 
@@ -136,13 +144,19 @@ def mmengine_runner(data: list, work_dir: Path, epochs: int) -> float:
 
     timer = EpochTimer()
     runner = Runner(
-        model=Net(), work_dir=str(work_dir),
-        train_dataloader=dict(dataset=data, sampler=dict(type="DefaultSampler", shuffle=True),
-                              batch_size=BATCH, collate_fn=collate),
+        model=Net(),
+        work_dir=str(work_dir),
+        train_dataloader=dict(
+            dataset=data,
+            sampler=dict(type="DefaultSampler", shuffle=True),
+            batch_size=BATCH,
+            collate_fn=collate,
+        ),
         train_cfg=dict(by_epoch=True, max_epochs=epochs),
         optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
-        custom_hooks=[timer], log_level="WARNING",
-    )  # fmt: skip
+        custom_hooks=[timer],
+        log_level="WARNING",
+    )
     runner.train()
     return timer.seconds / ITERS
 
@@ -160,7 +174,9 @@ def import_seconds(statement: str, repeats: int) -> float:
     times = []
     for _ in range(repeats):
         code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
         times.append(float(out.stdout.strip()))
     return min(times)
 
@@ -169,8 +185,10 @@ def import_seconds(statement: str, repeats: int) -> float:
 def save_times(repeats: int) -> tuple[float, float]:
     from mme.runner import save_checkpoint
 
-    state = {"state_dict": {f"layer{i}.weight": torch.randn(1_000_000) for i in range(50)},
-             "meta": {"epoch": 1, "iter": 100}}  # fmt: skip
+    state = {
+        "state_dict": {f"layer{i}.weight": torch.randn(1_000_000) for i in range(50)},
+        "meta": {"epoch": 1, "iter": 100},
+    }
     mme_times, torch_times = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(repeats):
@@ -197,11 +215,14 @@ def main() -> int:
     ours = best(mme_runner, args.repeats, data, epochs=2)
     ratio = ours / hand
     print(f"per iteration: hand-written loop {hand * 1e6:7.0f} us")
-    print(f"               mme Runner        {ours * 1e6:7.0f} us  ({ratio:.2f}x, target <= {TARGET_OVERHEAD}x)")
+    print(
+        f"               mme Runner        {ours * 1e6:7.0f} us  ({ratio:.2f}x, "
+        f"target <= {TARGET_OVERHEAD}x)"
+    )
     try:
         theirs = best(mmengine_runner, args.repeats, data, epochs=2)
         print(f"               MMEngine 0.10.7   {theirs * 1e6:7.0f} us  ({theirs / hand:.2f}x)")
-    except Exception as error:  # noqa: BLE001 - a baseline that fails is reported, not fatal
+    except Exception as error:
         print(f"               MMEngine 0.10.7   not measured ({type(error).__name__}: {error})")
     print("               PyTorch Lightning  not measured (not installed in this environment)")
     if ratio > TARGET_OVERHEAD:
@@ -210,15 +231,19 @@ def main() -> int:
     torch_import = import_seconds("import torch", args.repeats)
     runner_import = import_seconds("import mme.runner", args.repeats)
     extra = runner_import - torch_import
-    print(f"import: torch {torch_import:.2f} s, mme.runner {runner_import:.2f} s "
-          f"(+{extra:.2f} s, target <= +{TARGET_IMPORT_S} s)")  # fmt: skip
+    print(
+        f"import: torch {torch_import:.2f} s, mme.runner {runner_import:.2f} s "
+        f"(+{extra:.2f} s, target <= +{TARGET_IMPORT_S} s)"
+    )
     if extra > TARGET_IMPORT_S:
         failures.append("import time")
 
     ours_save, torch_save = save_times(args.repeats)
     save_ratio = ours_save / torch_save
-    print(f"save 200 MB: torch.save {torch_save:.3f} s, save_checkpoint {ours_save:.3f} s "
-          f"({save_ratio:.2f}x, target <= {TARGET_SAVE}x)")  # fmt: skip
+    print(
+        f"save 200 MB: torch.save {torch_save:.3f} s, save_checkpoint {ours_save:.3f} s "
+        f"({save_ratio:.2f}x, target <= {TARGET_SAVE}x)"
+    )
     if save_ratio > TARGET_SAVE:
         failures.append("save_checkpoint")
     if failures:

@@ -13,7 +13,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-from mme.runner.checkpoint import (  # noqa: E402
+from mme.runner.checkpoint import (
     CheckpointError,
     find_latest_checkpoint,
     get_state_dict,
@@ -22,8 +22,8 @@ from mme.runner.checkpoint import (  # noqa: E402
     save_checkpoint,
     weights_to_cpu,
 )
-from mme.runner.environment import set_random_seed  # noqa: E402
-from mme.runner.hooks import (  # noqa: E402
+from mme.runner.environment import set_random_seed
+from mme.runner.hooks import (
     CheckpointHook,
     DistSamplerSeedHook,
     EarlyStoppingHook,
@@ -35,17 +35,17 @@ from mme.runner.hooks import (  # noqa: E402
     RuntimeInfoHook,
     SyncBuffersHook,
 )
-from mme.runner.log_processor import LogProcessor  # noqa: E402
-from mme.runner.loops import (  # noqa: E402
+from mme.runner.log_processor import LogProcessor
+from mme.runner.loops import (
     BaseLoop,
     EpochBasedTrainLoop,
     IterBasedTrainLoop,
     TestLoop,
     ValLoop,
 )
-from mme.runner.priority import Priority, get_priority  # noqa: E402
-from mme.runner.runner import Runner, build_runner  # noqa: E402
-from mme.runner.visualization import LocalVisBackend, Visualizer  # noqa: E402
+from mme.runner.priority import Priority, get_priority
+from mme.runner.runner import Runner, build_runner
+from mme.runner.visualization import LocalVisBackend, Visualizer
 
 #: Names of the model and evaluator subpackages, re-exported here on first access.
 _LAZY = {

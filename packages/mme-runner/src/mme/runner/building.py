@@ -82,7 +82,8 @@ def build_dataloader(
         return dataloader
     if not isinstance(dataloader, Mapping):
         raise TypeError(
-            f"a dataloader must be a torch DataLoader or a config dict, got {type(dataloader).__name__}"
+            "a dataloader must be a torch DataLoader or a config dict, got "
+            f"{type(dataloader).__name__}"
         )
     from mme.dist import get_rank
 
@@ -103,7 +104,9 @@ def build_dataloader(
     sampler = cfg.pop("sampler")
     if isinstance(sampler, Mapping):
         sampler_seed = None if diff_rank_seed else seed
-        sampler = DATA_SAMPLERS.build(sampler, default_args=dict(dataset=dataset, seed=sampler_seed))
+        sampler = DATA_SAMPLERS.build(
+            sampler, default_args=dict(dataset=dataset, seed=sampler_seed)
+        )
     batch_sampler = cfg.pop("batch_sampler", None)
     if isinstance(batch_sampler, Mapping):
         batch_sampler = DATA_SAMPLERS.build(
@@ -125,13 +128,14 @@ def build_dataloader(
                 "(keys besides dataset/sampler/batch_sampler/collate_fn/worker_init_fn are "
                 "torch DataLoader arguments)"
             )
+    options: dict[str, Any] = cfg
     return DataLoader(
         dataset=dataset,
         sampler=sampler if batch_sampler is None else None,
         batch_sampler=batch_sampler,
         collate_fn=collate,
         worker_init_fn=init_fn,
-        **cfg,
+        **options,
     )
 
 

@@ -54,7 +54,7 @@ def is_model_wrapper(module: nn.Module) -> bool:
 def unwrap(module: nn.Module) -> nn.Module:
     """``module`` without its model wrappers."""
     while is_model_wrapper(module):
-        module = module.module
+        module = module.module  # type: ignore[assignment]
     return module
 
 
@@ -72,9 +72,11 @@ def weights_to_cpu(state_dict: Mapping[str, Any]) -> OrderedDict[str, Any]:
 
 
 def get_state_dict(
-    module: nn.Module, destination: OrderedDict | None = None, prefix: str = "",
+    module: nn.Module,
+    destination: OrderedDict | None = None,
+    prefix: str = "",
     keep_vars: bool = False,
-) -> OrderedDict[str, Any]:  # fmt: skip
+) -> OrderedDict[str, Any]:
     """The state dict of ``module`` with every model wrapper removed, at any depth.
 
     Keys read as if no wrapper had been applied (``backbone.conv.weight``, never
@@ -208,9 +210,11 @@ def _revise(state_dict: Mapping[str, Any], revise_keys: Iterable[tuple[str, str]
 
 
 def load_state_dict(
-    module: nn.Module, state_dict: Mapping[str, Any], strict: bool = False,
+    module: nn.Module,
+    state_dict: Mapping[str, Any],
+    strict: bool = False,
     logger: logging.Logger | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Copy ``state_dict`` into ``module`` (its wrappers removed).
 
     Missing keys, unexpected keys and tensors of another shape are reported (a warning,
@@ -297,9 +301,11 @@ def _with_prefix(state_dict: Mapping[str, Any], prefix: str, filename: Any) -> O
 
 
 def load_checkpoint_with_prefix(
-    prefix: str, filename: str | os.PathLike[str], map_location: str | torch.device | None = "cpu",
+    prefix: str,
+    filename: str | os.PathLike[str],
+    map_location: str | torch.device | None = "cpu",
     weights_only: bool = True,
-) -> OrderedDict[str, Any]:  # fmt: skip
+) -> OrderedDict[str, Any]:
     """The part of the checkpoint's ``state_dict`` under ``prefix``, with ``prefix`` removed."""
     checkpoint = _load_checkpoint(filename, map_location, weights_only)
     state_dict = checkpoint.get("state_dict", checkpoint)

@@ -2,7 +2,7 @@
 
 Train lines read (by epoch, then by iteration)::
 
-    Epoch(train) [1][10/25]  lr: 1.0000e-02  eta: 0:00:00  time: 0.0019  data_time: 0.0004  loss: 1.7388
+    Epoch(train) [1][10/25]  lr: 1.0000e-02  eta: 0:00:00  time: 0.0019  data_time: 0.0004  loss: 1
     Iter(train) [10/100]  lr: 1.0000e-02  eta: ...
 
 Losses, ``time`` and ``data_time`` are averaged over the last ``window_size`` iterations; the
@@ -62,7 +62,9 @@ class LogProcessor:
         mean_pattern: str = MEAN_PATTERN,
     ) -> None:
         if isinstance(window_size, bool) or not isinstance(window_size, int) or window_size < 1:
-            raise ValueError(f"LogProcessor: window_size must be a positive int, got {window_size!r}")
+            raise ValueError(
+                f"LogProcessor: window_size must be a positive int, got {window_size!r}"
+            )
         self.window_size = window_size
         self.by_epoch = by_epoch
         self.custom_cfg = [dict(cfg) for cfg in (custom_cfg or [])]
@@ -88,8 +90,10 @@ class LogProcessor:
                     f"{', '.join(sorted(methods))}{did_you_mean(str(method), methods)}"
                 )
             window = cfg.get("window_size")
-            if window is not None and window not in ("global", "epoch") and (
-                isinstance(window, bool) or not isinstance(window, int) or window < 1
+            if (
+                window is not None
+                and window not in ("global", "epoch")
+                and (isinstance(window, bool) or not isinstance(window, int) or window < 1)
             ):
                 raise ValueError(
                     f"{where}: window_size must be a positive int, 'global' or 'epoch', "

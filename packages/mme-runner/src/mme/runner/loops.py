@@ -35,6 +35,9 @@ class BaseLoop(metaclass=ABCMeta):
             :meth:`Runner.build_dataloader`, seeded by the runner's ``randomness``).
     """
 
+    dataloader: Any
+    stop_training: bool = False
+
     def __init__(self, runner: Runner, dataloader: DataLoader | dict) -> None:
         self._runner = runner
         if isinstance(dataloader, dict):
@@ -201,7 +204,7 @@ class _InfiniteIterator:
         except StopIteration:
             self._epoch += 1
             for holder in (self._dataloader, getattr(self._dataloader, "batch_sampler", None)):
-                sampler = getattr(holder, "sampler", None)
+                sampler: Any = getattr(holder, "sampler", None)
                 if hasattr(sampler, "set_epoch"):
                     sampler.set_epoch(self._epoch)
             self._iterator = iter(self._dataloader)
@@ -368,7 +371,9 @@ class _EvalLoop(BaseLoop):
             step = runner.model.val_step if mode == "val" else runner.model.test_step
             outputs = step(data_batch)
         self.evaluator.process(data_samples=outputs, data_batch=data_batch)
-        runner.call_hook(f"after_{mode}_iter", batch_idx=idx, data_batch=data_batch, outputs=outputs)
+        runner.call_hook(
+            f"after_{mode}_iter", batch_idx=idx, data_batch=data_batch, outputs=outputs
+        )
 
 
 @LOOPS.register_module()

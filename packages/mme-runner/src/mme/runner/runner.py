@@ -21,8 +21,15 @@ from torch.utils.data import DataLoader
 from mme.config import Config
 from mme.dist import broadcast_object_list, get_dist_info, is_main_process
 from mme.logging import MessageHub, MMLogger
-from mme.registry import LOG_PROCESSORS, LOOPS, MODEL_WRAPPERS, MODELS, RUNNERS, VISUALIZERS
-from mme.registry import DefaultScope
+from mme.registry import (
+    LOG_PROCESSORS,
+    LOOPS,
+    MODEL_WRAPPERS,
+    MODELS,
+    RUNNERS,
+    VISUALIZERS,
+    DefaultScope,
+)
 from mme.runner import building, environment
 from mme.runner._suggest import did_you_mean
 from mme.runner.checkpoint import (
@@ -149,9 +156,17 @@ class Runner:
             self.cfg = Config(dict(cfg))
 
         self._check_components(
-            train_dataloader, train_cfg, optim_wrapper, param_scheduler,
-            val_dataloader, val_cfg, val_evaluator, test_dataloader, test_cfg, test_evaluator,
-        )  # fmt: skip
+            train_dataloader,
+            train_cfg,
+            optim_wrapper,
+            param_scheduler,
+            val_dataloader,
+            val_cfg,
+            val_evaluator,
+            test_dataloader,
+            test_cfg,
+            test_evaluator,
+        )
         self._train_dataloader = train_dataloader
         self._train_loop: BaseLoop | dict | None = train_cfg
         self.optim_wrapper = optim_wrapper
@@ -172,7 +187,9 @@ class Runner:
         self._distributed = environment.setup_env(env_cfg, launcher)
         self._rank, self._world_size = get_dist_info()
         self._env_cfg = env_cfg
-        environment.check_keys(randomness, ("seed", "diff_rank_seed", "deterministic"), "randomness")
+        environment.check_keys(
+            randomness, ("seed", "diff_rank_seed", "deterministic"), "randomness"
+        )
         self._randomness_cfg = dict(randomness)
         self._seed = environment.set_random_seed(**self._randomness_cfg)
 
@@ -197,7 +214,9 @@ class Runner:
             log_level=log_level,
         )
         self.message_hub = MessageHub.get_instance(self._instance_name)
-        self.default_scope = DefaultScope.get_instance(self._instance_name, scope_name=default_scope)
+        self.default_scope = DefaultScope.get_instance(
+            self._instance_name, scope_name=default_scope
+        )
         self.visualizer = self._build_visualizer(visualizer)
         self.log_processor = self._build_log_processor(log_processor)
 
@@ -214,7 +233,7 @@ class Runner:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be an nn.Module or its config, got {type(model).__name__}")
         self._check_model(model)
-        self.model = self.wrap_model(self.cfg.get("model_wrapper_cfg"), model)
+        self.model: Any = self.wrap_model(self.cfg.get("model_wrapper_cfg"), model)
 
         # hooks
         self._hooks: list[Hook] = []
@@ -235,7 +254,9 @@ class Runner:
         """
         cfg = copy.deepcopy(cfg) if isinstance(cfg, Config) else Config(dict(cfg))
         known = [name for name in _init_parameters() if name != "cfg"]
-        building.check_config_keys(list(cfg.keys()), [*known, *building.EXTRA_CONFIG_KEYS], "config")
+        building.check_config_keys(
+            list(cfg.keys()), [*known, *building.EXTRA_CONFIG_KEYS], "config"
+        )
         for key in ("model", "work_dir"):
             if key not in cfg:
                 hint = " (or pass --work-dir to mme train)" if key == "work_dir" else ""
@@ -301,7 +322,7 @@ class Runner:
         return isinstance(self._train_loop, BaseLoop)
 
     @property
-    def train_loop(self) -> BaseLoop:
+    def train_loop(self) -> Any:
         """The training loop (built on first access)."""
         if isinstance(self._train_loop, BaseLoop) or self._train_loop is None:
             if self._train_loop is None:
@@ -314,7 +335,7 @@ class Runner:
         return self._train_loop
 
     @property
-    def val_loop(self) -> BaseLoop | None:
+    def val_loop(self) -> Any:
         """The validation loop (built on first access), or None without val components."""
         if self._val_loop is None or isinstance(self._val_loop, BaseLoop):
             return self._val_loop
@@ -322,7 +343,7 @@ class Runner:
         return self._val_loop
 
     @property
-    def test_loop(self) -> BaseLoop | None:
+    def test_loop(self) -> Any:
         """The test loop (built on first access), or None without test components."""
         if self._test_loop is None or isinstance(self._test_loop, BaseLoop):
             return self._test_loop
@@ -332,57 +353,67 @@ class Runner:
     @property
     def train_dataloader(self) -> DataLoader:
         """The training dataloader."""
-        return self.train_loop.dataloader  # type: ignore[attr-defined,no-any-return]
+        return self.train_loop.dataloader
 
     @property
     def val_dataloader(self) -> DataLoader:
         """The validation dataloader."""
-        return self.val_loop.dataloader  # type: ignore[union-attr,attr-defined,no-any-return]
+        return self.val_loop.dataloader
 
     @property
     def test_dataloader(self) -> DataLoader:
         """The test dataloader."""
-        return self.test_loop.dataloader  # type: ignore[union-attr,attr-defined,no-any-return]
+        return self.test_loop.dataloader
 
     @property
     def val_evaluator(self) -> Any:
         """The validation evaluator."""
-        return self.val_loop.evaluator  # type: ignore[union-attr,attr-defined]
+        return self.val_loop.evaluator
 
     @property
     def test_evaluator(self) -> Any:
         """The test evaluator."""
-        return self.test_loop.evaluator  # type: ignore[union-attr,attr-defined]
+        return self.test_loop.evaluator
 
     @property
     def epoch(self) -> int:
         """Epochs finished."""
-        return self.train_loop.epoch if self._train_loop is not None else 0  # type: ignore[attr-defined,no-any-return]
+        return self.train_loop.epoch if self._train_loop is not None else 0
 
     @property
     def iter(self) -> int:
         """Training iterations finished."""
-        return self.train_loop.iter if self._train_loop is not None else 0  # type: ignore[attr-defined,no-any-return]
+        return self.train_loop.iter if self._train_loop is not None else 0
 
     @property
     def max_epochs(self) -> int:
         """Epochs to train."""
-        return self.train_loop.max_epochs  # type: ignore[attr-defined,no-any-return]
+        return self.train_loop.max_epochs
 
     @property
     def max_iters(self) -> int:
         """Iterations to train."""
-        return self.train_loop.max_iters  # type: ignore[attr-defined,no-any-return]
+        return self.train_loop.max_iters
 
     # -------------------------------------------------------------------- checks
     @staticmethod
     def _check_components(
-        train_dataloader: Any, train_cfg: Any, optim_wrapper: Any, param_scheduler: Any,
-        val_dataloader: Any, val_cfg: Any, val_evaluator: Any,
-        test_dataloader: Any, test_cfg: Any, test_evaluator: Any,
-    ) -> None:  # fmt: skip
-        train = {"train_dataloader": train_dataloader, "train_cfg": train_cfg,
-                 "optim_wrapper": optim_wrapper}  # fmt: skip
+        train_dataloader: Any,
+        train_cfg: Any,
+        optim_wrapper: Any,
+        param_scheduler: Any,
+        val_dataloader: Any,
+        val_cfg: Any,
+        val_evaluator: Any,
+        test_dataloader: Any,
+        test_cfg: Any,
+        test_evaluator: Any,
+    ) -> None:
+        train = {
+            "train_dataloader": train_dataloader,
+            "train_cfg": train_cfg,
+            "optim_wrapper": optim_wrapper,
+        }
         given = [k for k, v in train.items() if v is not None]
         if given and len(given) != len(train):
             missing = [k for k in train if k not in given]
@@ -445,14 +476,16 @@ class Runner:
     def _build_visualizer(self, visualizer: Visualizer | dict | None) -> Visualizer:
         if isinstance(visualizer, Visualizer):
             return visualizer
-        cfg = dict(visualizer) if visualizer is not None else dict(
-            type="Visualizer", vis_backends=[dict(type="LocalVisBackend")]
+        cfg = (
+            dict(visualizer)
+            if visualizer is not None
+            else dict(type="Visualizer", vis_backends=[dict(type="LocalVisBackend")])
         )
         cfg.setdefault("type", "Visualizer")
         name = cfg.pop("name", self._instance_name)
-        cfg["name"] = _unique_name(Visualizer.check_instance_created, name)
+        cfg["name"] = _unique_name(Visualizer.check_instance_created, str(name))
         cfg.setdefault("save_dir", self._log_dir)
-        return VISUALIZERS.build(cfg)  # type: ignore[no-any-return]
+        return VISUALIZERS.build(cfg)
 
     @staticmethod
     def _build_log_processor(log_processor: dict | LogProcessor | None) -> LogProcessor:
@@ -460,7 +493,7 @@ class Runner:
             return log_processor
         cfg = dict(log_processor or {})
         cfg.setdefault("type", "LogProcessor")
-        return LOG_PROCESSORS.build(cfg)  # type: ignore[no-any-return]
+        return LOG_PROCESSORS.build(cfg)
 
     @staticmethod
     def build_dataloader(
@@ -487,7 +520,7 @@ class Runner:
             return loop
         cfg = dict(loop)
         if "type" in cfg:
-            return LOOPS.build(  # type: ignore[no-any-return]
+            return LOOPS.build(
                 cfg, default_args=dict(runner=self, dataloader=self._train_dataloader)
             )
         by_epoch = cfg.pop("by_epoch", _MISSING)
@@ -502,7 +535,9 @@ class Runner:
                     f"max_epochs=12)); got keys {sorted(cfg)}"
                 )
         loop_cls = EpochBasedTrainLoop if by_epoch else IterBasedTrainLoop
-        return _build_loop(loop_cls, cfg, "train_cfg", runner=self, dataloader=self._train_dataloader)
+        return _build_loop(
+            loop_cls, cfg, "train_cfg", runner=self, dataloader=self._train_dataloader
+        )
 
     def build_val_loop(self, loop: BaseLoop | dict) -> BaseLoop:
         """The validation loop from ``val_cfg``."""
@@ -511,7 +546,7 @@ class Runner:
         cfg = dict(loop)
         args = dict(runner=self, dataloader=self._val_dataloader, evaluator=self._val_evaluator)
         if "type" in cfg:
-            return LOOPS.build(cfg, default_args=args)  # type: ignore[no-any-return]
+            return LOOPS.build(cfg, default_args=args)
         return _build_loop(ValLoop, cfg, "val_cfg", **args)
 
     def build_test_loop(self, loop: BaseLoop | dict) -> BaseLoop:
@@ -521,7 +556,7 @@ class Runner:
         cfg = dict(loop)
         args = dict(runner=self, dataloader=self._test_dataloader, evaluator=self._test_evaluator)
         if "type" in cfg:
-            return LOOPS.build(cfg, default_args=args)  # type: ignore[no-any-return]
+            return LOOPS.build(cfg, default_args=args)
         return _build_loop(TestLoop, cfg, "test_cfg", **args)
 
     def wrap_model(self, model_wrapper_cfg: dict | None, model: nn.Module) -> nn.Module:
@@ -536,24 +571,31 @@ class Runner:
         cfg = dict(model_wrapper_cfg or {})
         cfg.setdefault("type", "MMDistributedDataParallel")
         cfg.setdefault("broadcast_buffers", False)
-        cfg.setdefault("find_unused_parameters", bool(self.cfg.get("find_unused_parameters", False)))
+        cfg.setdefault(
+            "find_unused_parameters", bool(self.cfg.get("find_unused_parameters", False))
+        )
         if device.type == "cuda":
             cfg.setdefault("device_ids", [device.index])
-        return MODEL_WRAPPERS.build(cfg, default_args=dict(module=model))  # type: ignore[no-any-return]
+        return MODEL_WRAPPERS.build(cfg, default_args=dict(module=model))
 
     def scale_lr(self, optim_wrapper: Any, auto_scale_lr: dict | None = None) -> None:
         """Scale the learning rates by (real total batch size) / ``base_batch_size``."""
         if not auto_scale_lr or not auto_scale_lr.get("enable", False):
             return
         if "base_batch_size" not in auto_scale_lr:
-            raise KeyError("auto_scale_lr needs base_batch_size, e.g. dict(enable=True, base_batch_size=16)")
+            raise KeyError(
+                "auto_scale_lr needs base_batch_size, e.g. dict(enable=True, base_batch_size=16)"
+            )
         batch_size = self.train_dataloader.batch_size or 1
         ratio = self._world_size * batch_size / auto_scale_lr["base_batch_size"]
         wrappers = optim_wrapper.values() if hasattr(optim_wrapper, "values") else [optim_wrapper]
         for wrapper in wrappers:
             for group in wrapper.optimizer.param_groups:
                 group["lr"] = group["lr"] * ratio
-        self.logger.info(f"LR is scaled by {ratio:.4g} (auto_scale_lr, real batch size {self._world_size * batch_size})")
+        self.logger.info(
+            f"LR is scaled by {ratio:.4g} (auto_scale_lr, real batch size "
+            f"{self._world_size * batch_size})"
+        )
 
     # --------------------------------------------------------------------- hooks
     def register_hook(self, hook: Hook | dict, priority: int | str | None = None) -> None:
@@ -579,8 +621,10 @@ class Runner:
             self.register_hook(hook)
         for hook in custom_hooks or []:
             self.register_hook(hook)
-        if self._rank == 0 and _is_terminal() and not any(
-            type(h).__name__ == "ProgressBarHook" for h in self._hooks
+        if (
+            self._rank == 0
+            and _is_terminal()
+            and not any(type(h).__name__ == "ProgressBarHook" for h in self._hooks)
         ):
             from mme.runner.hooks.progress_bar_hook import ProgressBarHook
 
@@ -642,14 +686,17 @@ class Runner:
         self.call_hook("before_run")
         self._init_model_weights()
         self.load_or_resume()
+        loop: Any = self._train_loop
         self.optim_wrapper.initialize_count_status(
-            self.model, self._train_loop.iter, self._train_loop.max_iters  # type: ignore[attr-defined]
+            self.model,
+            loop.iter,
+            loop.max_iters,
         )
         self._maybe_compile("train_step")
         model = self.train_loop.run()
         self.call_hook("after_run")
         self.logger.info(self._summary(time.time() - started))
-        return model  # type: ignore[no-any-return]
+        return model
 
     def val(self) -> dict:
         """Validate once; return the metrics."""
@@ -663,7 +710,7 @@ class Runner:
         self.load_or_resume()
         metrics = self._val_loop.run()
         self.call_hook("after_run")
-        return metrics  # type: ignore[no-any-return]
+        return metrics
 
     def test(self) -> dict:
         """Test once; return the metrics."""
@@ -677,7 +724,7 @@ class Runner:
         self.load_or_resume()
         metrics = self._test_loop.run()
         self.call_hook("after_run")
-        return metrics  # type: ignore[no-any-return]
+        return metrics
 
     def _init_model_weights(self) -> None:
         model = self.model.module if is_model_wrapper(self.model) else self.model
@@ -722,7 +769,9 @@ class Runner:
         if self._resume and self._load_from is None:
             resume_from = find_latest_checkpoint(self._work_dir)
             if resume_from is None:
-                self.logger.info(f"resume=True but {self._work_dir} has no checkpoint: training from scratch")
+                self.logger.info(
+                    f"resume=True but {self._work_dir} has no checkpoint: training from scratch"
+                )
         elif self._resume:
             resume_from = self._load_from
         if resume_from is not None:
@@ -740,7 +789,9 @@ class Runner:
         weights_only: bool = True,
     ) -> dict:
         """Load the weights of ``filename`` into the model; return the checkpoint."""
-        checkpoint = _load_checkpoint(filename, map_location=map_location, weights_only=weights_only)
+        checkpoint = _load_checkpoint(
+            filename, map_location=map_location, weights_only=weights_only
+        )
         state_dict = revise_state_dict(checkpoint.get("state_dict", checkpoint), revise_keys)
         load_state_dict(self.model, state_dict, strict=strict, logger=self.logger)
         self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
@@ -756,16 +807,20 @@ class Runner:
         weights_only: bool = True,
     ) -> None:
         """Restore weights, optimizer, schedulers, counters and logs from ``filename``."""
-        checkpoint = self.load_checkpoint(filename, map_location=map_location, weights_only=weights_only)
+        checkpoint = self.load_checkpoint(
+            filename, map_location=map_location, weights_only=weights_only
+        )
         meta = checkpoint.get("meta", {})
         loop = self.train_loop
-        loop._epoch = int(meta.get("epoch", 0))  # type: ignore[attr-defined]
-        loop._iter = int(meta.get("iter", 0))  # type: ignore[attr-defined]
+        loop._epoch = int(meta.get("epoch", 0))
+        loop._iter = int(meta.get("iter", 0))
         if isinstance(loop, IterBasedTrainLoop):
             loop._epoch = 0
         seed = meta.get("seed")
         if seed is not None and seed != self._seed:
-            self.logger.warning(f"The seed {self._seed} is replaced by the checkpoint's seed {seed}")
+            self.logger.warning(
+                f"The seed {self._seed} is replaced by the checkpoint's seed {seed}"
+            )
             self._seed = environment.set_random_seed(
                 seed, bool(self._randomness_cfg.get("deterministic", False))
             )
@@ -774,7 +829,11 @@ class Runner:
         if resume_optimizer and "optimizer" in checkpoint:
             self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
             self.optim_wrapper.load_state_dict(checkpoint["optimizer"])
-        if resume_param_scheduler and self.param_schedulers is not None and "param_schedulers" in checkpoint:
+        if (
+            resume_param_scheduler
+            and self.param_schedulers is not None
+            and "param_schedulers" in checkpoint
+        ):
             self.param_schedulers = self.build_param_scheduler(self.param_schedulers)
             saved = checkpoint["param_schedulers"]
             if isinstance(self.param_schedulers, dict):
@@ -822,7 +881,9 @@ class Runner:
                 check_plain(dict(dataset_meta))
                 meta["dataset_meta"] = dict(dataset_meta)
             except Exception:
-                self.logger.debug("dataset_meta holds non-plain values; not saved in the checkpoint")
+                self.logger.debug(
+                    "dataset_meta holds non-plain values; not saved in the checkpoint"
+                )
         model = self.model.module if is_model_wrapper(self.model) else self.model
         checkpoint: dict[str, Any] = {
             "meta": meta,
@@ -855,8 +916,12 @@ class Runner:
     def _summary(self, seconds: float) -> str:
         from mme.runner.hooks.checkpoint_hook import CheckpointHook
 
-        lines = ["", "=" * 60, f"Training finished in {_duration(seconds)} "
-                 f"({self.epoch} epochs, {self.iter} iterations)."]  # fmt: skip
+        lines = [
+            "",
+            "=" * 60,
+            f"Training finished in {_duration(seconds)} "
+            f"({self.epoch} epochs, {self.iter} iterations).",
+        ]
         for hook in self._hooks:
             if isinstance(hook, CheckpointHook):
                 for key, score in hook.best_score.items():
@@ -875,14 +940,15 @@ class Runner:
 def _build_loop(loop_cls: type, cfg: dict, where: str, **args: Any) -> BaseLoop:
     import inspect
 
-    known = [p for p in inspect.signature(loop_cls.__init__).parameters if p not in ("self",)]
+    known = list(inspect.signature(loop_cls).parameters)
     for key in cfg:
         if key not in known:
             raise TypeError(
                 f"{where}: {loop_cls.__name__} has no argument {key!r}"
-                f"{did_you_mean(key, known)} (it takes {', '.join(k for k in known if k not in args)})"
+                f"{did_you_mean(key, known)} (it takes "
+                f"{', '.join(k for k in known if k not in args)})"
             )
-    return loop_cls(**cfg, **args)  # type: ignore[no-any-return]
+    return loop_cls(**cfg, **args)
 
 
 def _init_parameters() -> list[str]:
@@ -933,4 +999,4 @@ def build_runner(cfg: Config | dict) -> Runner:
     cls = RUNNERS.get(runner_type) if isinstance(runner_type, str) else runner_type
     if cls is None:
         raise KeyError(f"runner_type={runner_type!r} is not registered in RUNNERS")
-    return cls.from_cfg(cfg)  # type: ignore[no-any-return]
+    return cls.from_cfg(cfg)

@@ -13,8 +13,11 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """``--work-dir``, ``--cfg-options`` and ``--launcher``."""
     from mme.config import DictAction
 
-    parser.add_argument("--work-dir", help="where logs and checkpoints go (default: "
-                        "./work_dirs/<config name>, or work_dir in the config)")  # fmt: skip
+    parser.add_argument(
+        "--work-dir",
+        help="where logs and checkpoints go (default: "
+        "./work_dirs/<config name>, or work_dir in the config)",
+    )
     parser.add_argument(
         "--cfg-options",
         nargs="+",

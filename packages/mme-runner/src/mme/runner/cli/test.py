@@ -1,6 +1,6 @@
 """``mme test CONFIG CHECKPOINT``: evaluate a checkpoint on the config's test set.
 
-    mme test configs/cls.py runs/cls/epoch_10.pth
+mme test configs/cls.py runs/cls/epoch_10.pth
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """``mme train CONFIG``: train a model from a config file.
 
-    mme train configs/cls.py --work-dir runs/cls --cfg-options train_cfg.max_epochs=2
-    mme train configs/cls.py --resume            # from the latest checkpoint in work_dir
-    mme train configs/cls.py --resume runs/cls/epoch_3.pth
-    torchrun --nproc-per-node 2 -m mme.cli train configs/cls.py --launcher pytorch
+mme train configs/cls.py --work-dir runs/cls --cfg-options train_cfg.max_epochs=2
+mme train configs/cls.py --resume            # from the latest checkpoint in work_dir
+mme train configs/cls.py --resume runs/cls/epoch_3.pth
+torchrun --nproc-per-node 2 -m mme.cli train configs/cls.py --launcher pytorch
 """
 
 from __future__ import annotations

@@ -120,7 +120,9 @@ class CheckpointHook(Hook):
             )
         self.key_indicators = _as_list(save_best)
         if "auto" in self.key_indicators and len(self.key_indicators) > 1:
-            raise ValueError("CheckpointHook: save_best='auto' cannot be combined with metric names")
+            raise ValueError(
+                "CheckpointHook: save_best='auto' cannot be combined with metric names"
+            )
         self.rules = _as_list(rule)
         for item in self.rules:
             if item not in RULES:
@@ -193,9 +195,12 @@ class CheckpointHook(Hook):
             self._save_periodic(runner, runner.epoch + 1)
 
     def after_train_iter(
-        self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
+        self,
+        runner: Runner,
+        batch_idx: int,
+        data_batch: DATA_BATCH = None,
         outputs: dict | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if self.by_epoch:
             return
         if self.every_n_train_iters(runner, self.interval, self.save_begin) or (
@@ -264,9 +269,10 @@ class CheckpointHook(Hook):
             while len(self.keep_ckpt_ids) > self.max_keep_ckpts:
                 old = self.keep_ckpt_ids.pop(0)
                 old_path = join_path(
-                    str(self.out_dir), self.filename_tmpl.format(old),
+                    str(self.out_dir),
+                    self.filename_tmpl.format(old),
                     backend_args=self.backend_args,
-                )  # fmt: skip
+                )
                 if is_main_process() and exists(old_path, backend_args=self.backend_args):
                     remove(old_path, backend_args=self.backend_args)
         hub.update_info("keep_ckpt_ids", list(self.keep_ckpt_ids))
@@ -305,7 +311,9 @@ class CheckpointHook(Hook):
         self.best_ckpt_path[key] = path
         hub.update_info(f"best_ckpt{suffix}", path)
         self._save(runner, filename)
-        runner.logger.info(f"The best checkpoint with {value:.4f} {key} at {step} {unit} is saved to {filename}.")
+        runner.logger.info(
+            f"The best checkpoint with {value:.4f} {key} at {step} {unit} is saved to {filename}."
+        )
 
     def _publish(self, runner: Runner, path: str) -> None:
         checkpoint = _load_checkpoint(path, map_location="cpu", backend_args=self.backend_args)

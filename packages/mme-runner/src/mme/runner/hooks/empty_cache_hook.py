@@ -60,8 +60,12 @@ class EmptyCacheHook(Hook):
             self._empty()
 
     def _after_iter(
-        self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
-        outputs: Sequence | dict | None = None, mode: str = "train",
-    ) -> None:  # fmt: skip
+        self,
+        runner: Runner,
+        batch_idx: int,
+        data_batch: DATA_BATCH = None,
+        outputs: Sequence | dict | None = None,
+        mode: str = "train",
+    ) -> None:
         if self._do_after_iter:
             self._empty()

@@ -117,7 +117,9 @@ class Hook:
         """Before each training iteration."""
         self._before_iter(runner, batch_idx=batch_idx, data_batch=data_batch, mode="train")
 
-    def before_val_iter(self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None) -> None:
+    def before_val_iter(
+        self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None
+    ) -> None:
         """Before each validation iteration."""
         self._before_iter(runner, batch_idx=batch_idx, data_batch=data_batch, mode="val")
 

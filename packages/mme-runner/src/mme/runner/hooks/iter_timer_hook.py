@@ -48,9 +48,13 @@ class IterTimerHook(Hook):
         runner.message_hub.update_scalar(f"{mode}/data_time", clock() - self._t)
 
     def _after_iter(
-        self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
-        outputs: Sequence | dict | None = None, mode: str = "train",
-    ) -> None:  # fmt: skip
+        self,
+        runner: Runner,
+        batch_idx: int,
+        data_batch: DATA_BATCH = None,
+        outputs: Sequence | dict | None = None,
+        mode: str = "train",
+    ) -> None:
         now = clock()
         elapsed = now - self._t
         hub = runner.message_hub

@@ -67,18 +67,18 @@ class LoggerHook(Hook):
         self.json_log_path = f"{runner.timestamp}.json"
 
     def after_train_iter(
-        self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
+        self,
+        runner: Runner,
+        batch_idx: int,
+        data_batch: DATA_BATCH = None,
         outputs: dict | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if self.every_n_train_iters(runner, self.interval_exp_name):
             runner.logger.info(f"Exp name: {runner.experiment_name}")
         length = len(runner.train_dataloader)
         if not (
             self.every_n_inner_iters(batch_idx, self.interval)
-            or (
-                batch_idx + 1 == length
-                and (not self.ignore_last or length <= self.interval)
-            )
+            or (batch_idx + 1 == length and (not self.ignore_last or length <= self.interval))
         ):
             return
         tag, line = runner.log_processor.get_log_after_iter(runner, batch_idx, "train")
@@ -86,17 +86,23 @@ class LoggerHook(Hook):
         runner.visualizer.add_scalars(tag, step=runner.iter + 1, file_path=self.json_log_path)
 
     def after_val_iter(
-        self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
+        self,
+        runner: Runner,
+        batch_idx: int,
+        data_batch: DATA_BATCH = None,
         outputs: Sequence | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if self.every_n_inner_iters(batch_idx, self.interval):
             _, line = runner.log_processor.get_log_after_iter(runner, batch_idx, "val")
             runner.logger.info(line)
 
     def after_test_iter(
-        self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
+        self,
+        runner: Runner,
+        batch_idx: int,
+        data_batch: DATA_BATCH = None,
         outputs: Sequence | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if self.every_n_inner_iters(batch_idx, self.interval):
             _, line = runner.log_processor.get_log_after_iter(runner, batch_idx, "test")
             runner.logger.info(line)

@@ -48,9 +48,12 @@ class ParamSchedulerHook(Hook):
         self._by_metrics = [s for s in everything if _needs_metrics(s)]
 
     def after_train_iter(
-        self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
+        self,
+        runner: Runner,
+        batch_idx: int,
+        data_batch: DATA_BATCH = None,
         outputs: dict | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         for scheduler in self._by_iter or ():
             scheduler.step()
 

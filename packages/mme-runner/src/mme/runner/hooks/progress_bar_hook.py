@@ -74,9 +74,13 @@ class ProgressBarHook(Hook):
             self._finish(mode)
 
     def _after_iter(
-        self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
-        outputs: Sequence | dict | None = None, mode: str = "train",
-    ) -> None:  # fmt: skip
+        self,
+        runner: Runner,
+        batch_idx: int,
+        data_batch: DATA_BATCH = None,
+        outputs: Sequence | dict | None = None,
+        mode: str = "train",
+    ) -> None:
         task = self._tasks.get(mode)
         if task is not None:
             self._progress.advance(task)

@@ -1,4 +1,4 @@
-"""``RuntimeInfoHook``: puts epoch, iteration, learning rate, losses and metrics in the MessageHub."""
+"""``RuntimeInfoHook``: epoch, iteration, learning rate, losses and metrics into the MessageHub."""
 
 from __future__ import annotations
 
@@ -68,9 +68,12 @@ class RuntimeInfoHook(Hook):
             hub.update_scalar(f"train/{name}", lr[0])
 
     def after_train_iter(
-        self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None,
+        self,
+        runner: Runner,
+        batch_idx: int,
+        data_batch: DATA_BATCH = None,
         outputs: dict | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if outputs:
             hub = runner.message_hub
             for key, value in outputs.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mme.registry import HOOKS
 from mme.runner.hooks.hook import Hook
@@ -21,7 +21,7 @@ class DistSamplerSeedHook(Hook):
     def before_train_epoch(self, runner: Runner) -> None:
         loader = runner.train_loop.dataloader
         for holder in (loader, getattr(loader, "batch_sampler", None)):
-            sampler = getattr(holder, "sampler", None)
+            sampler: Any = getattr(holder, "sampler", None)
             if hasattr(sampler, "set_epoch"):
                 sampler.set_epoch(runner.epoch)
                 return

@@ -64,13 +64,13 @@ class BaseVisBackend(metaclass=ABCMeta):
     def _experiment(self) -> Any:
         """The underlying writer."""
 
-    def add_config(self, config: Any, **kwargs: Any) -> None:
+    def add_config(self, config: Any, **kwargs: Any) -> None:  # noqa: B027
         """Record the run's config."""
 
-    def add_graph(self, model: Any, data_batch: Any, **kwargs: Any) -> None:
+    def add_graph(self, model: Any, data_batch: Any, **kwargs: Any) -> None:  # noqa: B027
         """Record the model's structure."""
 
-    def add_image(self, name: str, image: Any, step: int = 0, **kwargs: Any) -> None:
+    def add_image(self, name: str, image: Any, step: int = 0, **kwargs: Any) -> None:  # noqa: B027
         """Record an image (an HxWx3 uint8 array)."""
 
     def add_scalar(self, name: str, value: Any, step: int = 0, **kwargs: Any) -> None:
@@ -79,12 +79,15 @@ class BaseVisBackend(metaclass=ABCMeta):
 
     @abstractmethod
     def add_scalars(
-        self, scalar_dict: dict[str, Any], step: int = 0, file_path: str | None = None,
+        self,
+        scalar_dict: dict[str, Any],
+        step: int = 0,
+        file_path: str | None = None,
         **kwargs: Any,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Record several scalars at ``step``."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027
         """Flush and close what the backend opened."""
 
 
@@ -140,9 +143,12 @@ class LocalVisBackend(BaseVisBackend):
         matplotlib.image.imsave(os.path.join(self._img_save_dir, f"{name}_{step}.png"), image)
 
     def add_scalars(
-        self, scalar_dict: dict[str, Any], step: int = 0, file_path: str | None = None,
+        self,
+        scalar_dict: dict[str, Any],
+        step: int = 0,
+        file_path: str | None = None,
         **kwargs: Any,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Append ``scalar_dict`` with its ``step`` as one JSON line to ``scalars.json``.
 
         Args:

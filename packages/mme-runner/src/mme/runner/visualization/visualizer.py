@@ -77,7 +77,8 @@ class Visualizer(ManagerMixin):
         except KeyError:
             raise KeyError(
                 f"Visualizer {self.instance_name!r} has no backend {name!r} (it has "
-                f"{', '.join(self._vis_backends) or 'none'}){did_you_mean(name, self._vis_backends)}"
+                f"{', '.join(self._vis_backends) or 'none'})"
+                f"{did_you_mean(name, self._vis_backends)}"
             ) from None
 
     @property
@@ -106,9 +107,12 @@ class Visualizer(ManagerMixin):
             backend.add_scalar(name, value, step, **kwargs)
 
     def add_scalars(
-        self, scalar_dict: dict[str, Any], step: int = 0, file_path: str | None = None,
+        self,
+        scalar_dict: dict[str, Any],
+        step: int = 0,
+        file_path: str | None = None,
         **kwargs: Any,
-    ) -> None:  # fmt: skip
+    ) -> None:
         """Store several scalars in every backend (``file_path``: an extra JSON file)."""
         for backend in self._vis_backends.values():
             backend.add_scalars(scalar_dict, step, file_path, **kwargs)
