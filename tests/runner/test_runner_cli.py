@@ -9,9 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from mme.cli import main
+from mme.runner.cli import test as test_command
+from mme.runner.cli import train as train_command
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def main(argv: list[str]) -> int:
+    """What ``mme <argv>`` runs (the meta-package's ``mme`` dispatches to these modules)."""
+    import argparse
+
+    command = {"train": train_command, "test": test_command}[argv[0]]
+    parser = argparse.ArgumentParser(prog=f"mme {argv[0]}")
+    command.add_arguments(parser)
+    return command.run(parser.parse_args(argv[1:]))
+
+
 CONFIG = str(ROOT / "examples" / "digits" / "digits_config.py")
 
 pytestmark = [
