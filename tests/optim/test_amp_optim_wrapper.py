@@ -101,7 +101,18 @@ def test_bad_dtype_and_loss_scale_are_errors_naming_the_argument() -> None:
     params = list(nn.Linear(1, 1).parameters())
     with pytest.raises(ValueError, match=r"dtype='bfloat'.*Did you mean 'bfloat16'"):
         AmpOptimWrapper(optimizer=SGD(params, lr=0.1), dtype="bfloat")
-    with pytest.raises(ValueError, match=r"loss_scale key 'init_scal'.*Did you mean 'init_scale'"):
+    hint = r"'init_scal' is not an argument of GradScaler.*Did you mean 'init_scale'"
+    with pytest.raises(ValueError, match=hint):
         AmpOptimWrapper(optimizer=SGD(params, lr=0.1), loss_scale=dict(init_scal=2.0))
     with pytest.raises(TypeError, match="loss_scale must be 'dynamic'"):
         AmpOptimWrapper(optimizer=SGD(params, lr=0.1), loss_scale="static")
+
+
+@pytest.mark.spec("OPT-02")
+def test_use_fsdp_scales_with_the_sharded_grad_scaler() -> None:
+    from torch.distributed.fsdp.sharded_grad_scaler import ShardedGradScaler
+
+    model = nn.Linear(2, 1)
+    wrapper = AmpOptimWrapper(optimizer=SGD(model.parameters(), lr=0.1), use_fsdp=True)
+    assert isinstance(wrapper.loss_scaler, ShardedGradScaler)
+    assert wrapper.state_dict()["loss_scaler"]["scale"] == 65536.0

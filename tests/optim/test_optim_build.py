@@ -86,14 +86,18 @@ def test_config_is_not_modified_and_ddp_like_wrappers_are_unwrapped() -> None:
     cfg = dict(optimizer=dict(type="SGD", lr=0.01), paramwise_cfg=dict(bias_lr_mult=2.0))
     snapshot = repr(cfg)
 
-    class Wrapped(nn.Module):
+    wrapper = build_optim_wrapper(nn.DataParallel(nn.Linear(1, 1)), cfg)  # a wrapper on CPU
+    assert repr(cfg) == snapshot
+    assert [g["lr"] for g in wrapper.param_groups] == [0.01, 0.02]
+
+    class NotAWrapper(nn.Module):  # a child called "module" is not a model wrapper
         def __init__(self) -> None:
             super().__init__()
             self.module = nn.Linear(1, 1)
+            self.head = nn.Linear(1, 1)
 
-    wrapper = build_optim_wrapper(Wrapped(), cfg)
-    assert repr(cfg) == snapshot
-    assert [g["lr"] for g in wrapper.param_groups] == [0.01, 0.02]
+    mine = build_optim_wrapper(NotAWrapper(), cfg)
+    assert len(mine.param_groups) == 4
 
 
 @pytest.mark.spec("OPT-09", "OPT-11")
@@ -122,3 +126,27 @@ def test_config_errors_name_the_key() -> None:
 def test_wrappers_are_registered() -> None:
     assert OPTIM_WRAPPERS.get("OptimWrapper") is OptimWrapper
     assert OPTIM_WRAPPERS.get("AmpOptimWrapper") is AmpOptimWrapper
+
+
+@pytest.mark.spec("OPT-10", "REG-15")
+def test_optional_optimizers_register_when_their_package_is_importable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import types
+
+    from mme.optim.optimizers import register_optional_optimizers
+
+    class Lion(torch.optim.SGD):
+        """Stands in for lion_pytorch.Lion."""
+
+    fake = types.ModuleType("lion_pytorch")
+    fake.Lion = Lion  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "lion_pytorch", fake)
+    monkeypatch.setitem(sys.modules, "dadaptation", None)  # not installed
+    table = OPTIMIZERS._module_dict
+    monkeypatch.setattr(OPTIMIZERS, "_module_dict", dict(table))  # undone after the test
+    assert "Lion" not in table
+    assert register_optional_optimizers() == ["Lion"]
+    built = OPTIMIZERS.build(dict(type="Lion", params=[torch.zeros(1, requires_grad=True)], lr=0.1))
+    assert isinstance(built, Lion)
+    assert "DAdaptAdam" not in OPTIMIZERS

@@ -7,6 +7,8 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 from torch.optim import SGD, Adam
 
@@ -240,3 +242,49 @@ def test_repr_names_the_settings() -> None:
     )
     text = repr(wrapper)
     assert text.startswith("OptimWrapper(accumulative_counts=2, clip_grad={'max_norm': 1}")
+
+
+@pytest.mark.spec("OPT-04")
+def test_fine_grained_api_reproduces_a_custom_update_schedule() -> None:
+    ref, model = _model(), _model()
+    ref_opt = SGD(ref.parameters(), lr=0.1)
+    wrapper = OptimWrapper(SGD(model.parameters(), lr=0.1))
+    for idx, (x, y) in enumerate(_data(6)):
+        F.mse_loss(ref(x), y).backward()
+        with wrapper.optim_context(model):
+            output = model(x)
+        wrapper.backward(F.mse_loss(output, y))
+        if idx % 2 == 0:
+            ref_opt.step()
+            ref_opt.zero_grad()
+            wrapper.step()
+            wrapper.zero_grad()
+    assert wrapper.inner_count == 6
+    for a, b in zip(ref.parameters(), model.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+
+@pytest.mark.spec("OPT-03")
+@given(counts=st.integers(1, 6), total=st.integers(1, 30), start_group=st.integers(0, 3))
+@settings(max_examples=40, deadline=None)
+def test_accumulation_groups_partition_the_run_and_average_their_losses(
+    counts: int, total: int, start_group: int
+) -> None:
+    model = nn.Linear(1, 1)
+    wrapper = OptimWrapper(SGD(model.parameters(), lr=0.1), accumulative_counts=counts)
+    start = min(start_group * counts, total - 1)  # resuming at the start of a group
+    start -= start % counts
+    wrapper.initialize_count_status(model, start, total)
+    groups: list[list[float]] = [[]]
+    for _ in range(start, total):
+        groups[-1].append(float(wrapper.scale_loss(torch.ones(()))))
+        wrapper.backward(model.weight.sum())
+        if wrapper.should_update():
+            groups.append([])
+    assert groups.pop() == []  # the run ends with a step
+    sizes = [len(g) for g in groups]
+    assert sum(sizes) == total - start
+    assert all(size == counts for size in sizes[:-1])
+    assert sizes[-1] == (total % counts or counts)
+    for group in groups:  # each group's losses are averaged: the factors sum to 1
+        assert sum(group) == pytest.approx(1.0)

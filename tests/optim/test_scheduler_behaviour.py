@@ -309,3 +309,38 @@ def test_build_param_schedulers_lists_and_wrapper_dicts() -> None:
     shared = build_param_schedulers(dict(type="StepLR", step_size=1), optim_dict)
     assert isinstance(shared, dict)
     assert set(shared) == {"gen", "disc"}
+
+
+@pytest.mark.spec("OPT-15")
+def test_verbose_logs_each_value_set(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from mme.logging import MMLogger
+
+    MMLogger.get_instance("optim-verbose")
+    with caplog.at_level(logging.INFO):
+        scheduler = mo.StepLR(_sgd(lr=0.1), step_size=1, gamma=0.5, verbose=True)
+        scheduler.step()
+    assert caplog.messages == [
+        "Adjusting parameter value of group 0 to 1.0000e-01.",
+        "Adjusting parameter value of group 0 to 5.0000e-02.",
+    ]
+    assert "StepLR(param_name='lr', begin=0, end=inf, by_epoch=True" in repr(scheduler)
+
+
+@pytest.mark.spec("OPT-19")
+def test_schedulers_shaped_by_end_end_with_the_run_when_end_is_not_given() -> None:
+    optimizer = _sgd(lr=1.0)
+    built = build_param_schedulers(
+        [dict(type="PolyLR", power=1.0),  # by epoch: ends at max_epochs
+         dict(type="LinearMomentum", start_factor=0.5, by_epoch=False),  # ends at max_iters
+         dict(type="CosineAnnealingLR", by_epoch=False, begin=10),  # T_max = end - begin
+         dict(type="MultiStepLR", milestones=[30]),  # end only limits: not defaulted
+         dict(type="CosineAnnealingLR", T_max=5, by_epoch=False)],  # T_max given: not needed
+        optimizer, epoch_length=10, max_epochs=6, max_iters=60,
+    )  # fmt: skip
+    assert isinstance(built, list)
+    assert [s.end for s in built] == [6, 60, 60, mo.INF, mo.INF]
+    assert built[2].T_max == 50
+    trace = mo.simulate_schedule(dict(type="PolyLR", power=1.0), max_epochs=4)
+    assert trace["lr"] == pytest.approx([0.01, 0.02 / 3, 0.01 / 3, 0.0])

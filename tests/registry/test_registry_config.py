@@ -46,7 +46,8 @@ def configs(
 
 @pytest.mark.spec("CFG-03")
 def test_optimizers_build_cfg_optimizer(configs: Path) -> None:
-    OPTIMIZERS.register_module(module=SGD)
+    # force: mme.optim may have registered torch's SGD already (undone by the fixture)
+    OPTIMIZERS.register_module(module=SGD, force=True)
     cfg = Config.fromfile(configs / "config_sgd.py")
     params = ["w", "b"]
     cfg.optimizer.params = params

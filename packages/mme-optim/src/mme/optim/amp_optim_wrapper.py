@@ -45,7 +45,7 @@ def _device_type(params: Iterator[torch.Tensor]) -> str | None:
 
 @OPTIM_WRAPPERS.register_module()
 class AmpOptimWrapper(OptimWrapper):
-    """An :class:`OptimWrapper` for automatic mixed precision training.
+    """An ``OptimWrapper`` for automatic mixed precision training.
 
     Unlike MMEngine's, it does not require a GPU: autocast and the loss scaler run on
     the device of the parameters (CUDA, or CPU with bfloat16 or float16).
@@ -56,40 +56,47 @@ class AmpOptimWrapper(OptimWrapper):
             ``growth_factor``, ``backoff_factor``, ``growth_interval``, ``enabled``).
         dtype: The autocast dtype: ``'float16'``, ``'bfloat16'`` or None (the device's
             autocast default).
+        use_fsdp: Scale with FSDP's ``ShardedGradScaler`` (for a model wrapped by
+            ``FullyShardedDataParallel``, whose gradients are sharded).
         **kwargs: ``optimizer``, ``accumulative_counts``, ``clip_grad`` of
-            :class:`OptimWrapper`.
+            ``OptimWrapper``.
     """
 
     def __init__(
         self,
         loss_scale: str | float | dict[str, Any] = "dynamic",
         dtype: str | torch.dtype | None = None,
+        use_fsdp: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        scaler_cls: Any = torch.amp.GradScaler
+        if use_fsdp:
+            from torch.distributed.fsdp.sharded_grad_scaler import ShardedGradScaler
+
+            scaler_cls = ShardedGradScaler
+        self.use_fsdp = use_fsdp
         self.cast_dtype = _cast_dtype(dtype)
         device = _device_type(p for g in self.optimizer.param_groups for p in g["params"])
         self._device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self._scale_update_param: float | None = None
         if loss_scale == "dynamic":
-            self.loss_scaler = torch.amp.GradScaler(self._device)
+            self.loss_scaler = scaler_cls(self._device)
         elif isinstance(loss_scale, (int, float)) and not isinstance(loss_scale, bool):
             self._scale_update_param = float(loss_scale)
-            self.loss_scaler = torch.amp.GradScaler(self._device, init_scale=float(loss_scale))
+            self.loss_scaler = scaler_cls(self._device, init_scale=float(loss_scale))
         elif isinstance(loss_scale, dict):
             accepted = [
-                name
-                for name in inspect.signature(torch.amp.GradScaler).parameters
-                if name != "device"
+                name for name in inspect.signature(scaler_cls).parameters if name != "device"
             ]
             for key in loss_scale:
                 if key not in accepted:
                     raise ValueError(
                         f"AmpOptimWrapper: loss_scale key {key!r} is not an argument of "
-                        f"torch.amp.GradScaler.{did_you_mean(key, accepted)} Accepted: "
+                        f"{scaler_cls.__name__}.{did_you_mean(key, accepted)} Accepted: "
                         f"{', '.join(accepted)}"
                     )
-            self.loss_scaler = torch.amp.GradScaler(self._device, **loss_scale)
+            self.loss_scaler = scaler_cls(self._device, **loss_scale)
         else:
             raise TypeError(
                 "AmpOptimWrapper: loss_scale must be 'dynamic', a float or a dict of "
@@ -116,7 +123,7 @@ class AmpOptimWrapper(OptimWrapper):
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load a state from :meth:`state_dict` (``'loss_scaler'`` is optional)."""
+        """Load a state from ``state_dict`` (``'loss_scaler'`` is optional)."""
         state = dict(state_dict)
         scaler_state = state.pop("loss_scaler", None)
         if scaler_state is not None:

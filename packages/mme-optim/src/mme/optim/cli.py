@@ -1,7 +1,7 @@
 """``mme plot-lr CONFIG``: draw the parameter schedule of a config before training.
 
 Reads ``param_scheduler``, ``optim_wrapper.optimizer`` and ``train_cfg`` from the config,
-simulates the schedule (:func:`mme.optim.simulate_schedule`) and writes a PNG of the
+simulates the schedule (``mme.optim.simulate_schedule``) and writes a PNG of the
 learning rate and momentum with matplotlib when it is installed (``pip install
 'mme-optim[plot]'``), else prints a compact table. The ``mme`` command imports this
 module (and torch) only when ``mme plot-lr`` runs.

@@ -21,7 +21,7 @@ from torch.optim import Optimizer
 from mme.logging import print_log
 from mme.optim._suggest import close_matches, did_you_mean
 from mme.optim.optim_wrapper import OptimWrapper
-from mme.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS, OPTIMIZERS
+from mme.registry import MODEL_WRAPPERS, OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS, OPTIMIZERS
 
 #: The keys of ``paramwise_cfg`` the default constructor understands.
 PARAMWISE_KEYS = (
@@ -50,6 +50,19 @@ _DCN_NAMES = frozenset(
 )
 
 
+def _unwrap(model: nn.Module) -> nn.Module:
+    """The model inside DDP, DataParallel or a class registered in ``MODEL_WRAPPERS``.
+
+    Only real wrappers are unwrapped: a model that merely has a child called ``module``
+    keeps its parameter names.
+    """
+    wrappers: tuple[type, ...] = (nn.parallel.DistributedDataParallel, nn.DataParallel)
+    wrappers += tuple(c for c in MODEL_WRAPPERS.module_dict.values() if isinstance(c, type))
+    if isinstance(model, wrappers) and isinstance(getattr(model, "module", None), nn.Module):
+        return model.module  # type: ignore[return-value]
+    return model
+
+
 def _optimizer_class(type_: Any) -> Any:
     if isinstance(type_, str):
         return OPTIMIZERS.get(type_)
@@ -70,7 +83,7 @@ class DefaultOptimWrapperConstructor:
             ``norm_decay_mult``, ``flat_decay_mult``, ``dwconv_decay_mult``,
             ``dcn_offset_lr_mult``, ``bypass_duplicate``.
 
-    Subclasses override :meth:`add_params` to set the param groups their own way;
+    Subclasses override ``add_params`` to set the param groups their own way;
     ``self.base_lr`` and ``self.base_wd`` are the optimizer's ``lr`` and
     ``weight_decay``.
     """
@@ -151,8 +164,7 @@ class DefaultOptimWrapperConstructor:
     # ------------------------------------------------------------------ build
     def __call__(self, model: nn.Module) -> OptimWrapper:
         """Build the optimizer for ``model``'s parameters and wrap it."""
-        if hasattr(model, "module") and isinstance(model.module, nn.Module):
-            model = model.module  # DDP and other model wrappers
+        model = _unwrap(model)
         wrapper_cfg = dict(self.optim_wrapper_cfg)
         wrapper_cfg.setdefault("type", "OptimWrapper")
         if isinstance(self.optimizer_cfg, Optimizer):

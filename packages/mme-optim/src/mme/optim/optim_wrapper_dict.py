@@ -20,7 +20,7 @@ _TRAINING_METHODS = ("update_params", "backward", "step", "zero_grad", "optim_co
 
 
 class OptimWrapperDict:
-    """A dict of :class:`OptimWrapper` by name.
+    """A dict of ``OptimWrapper`` by name.
 
     Examples:
         >>> import torch

@@ -24,8 +24,9 @@ def simulate_schedule(
 
     Iteration-based schedulers step after every iteration and epoch-based ones after
     every epoch, in config order (as ``ParamSchedulerHook`` does). Nothing is trained:
-    the optimizer holds one dummy parameter. ``ReduceOnPlateau`` schedulers receive no
-    metrics, so they keep their value.
+    the optimizer holds one dummy parameter. A scheduler whose shape depends on its
+    ``end`` and that has none ends with the run, as in the runner. ``ReduceOnPlateau``
+    schedulers receive no metrics, so they keep their value.
 
     Args:
         param_scheduler: One scheduler config or a list of them.
@@ -74,7 +75,10 @@ def simulate_schedule(
         opt_cfg["momentum"] = 0.9
     opt_cfg["params"] = [torch.zeros(1, requires_grad=True)]
     wrapper = OptimWrapper(OPTIMIZERS.build(opt_cfg))
-    schedulers = build_param_schedulers(cfgs, wrapper, epoch_length=epoch_length)
+    n_iters = total * epoch_length if max_epochs is not None else total
+    schedulers = build_param_schedulers(
+        cfgs, wrapper, epoch_length=epoch_length, max_epochs=max_epochs, max_iters=n_iters
+    )
     assert isinstance(schedulers, list)
     iter_based = [s for s in schedulers if not s.by_epoch]
     epoch_based = [s for s in schedulers if s.by_epoch]
@@ -84,7 +88,6 @@ def simulate_schedule(
             names.append(scheduler.param_name)
     trace: dict[str, list[float]] = {"iter": [], "epoch": [], **{n: [] for n in names}}
     group = wrapper.param_groups[0]
-    n_iters = total * epoch_length if max_epochs is not None else total
     for it in range(n_iters):
         trace["iter"].append(it)
         trace["epoch"].append(it // epoch_length)

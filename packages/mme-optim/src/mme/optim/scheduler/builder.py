@@ -49,22 +49,54 @@ def build_param_scheduler(
 
 
 def build_param_schedulers(
-    cfgs: Any, optim_wrapper: Any, epoch_length: int | None = None
+    cfgs: Any,
+    optim_wrapper: Any,
+    epoch_length: int | None = None,
+    max_epochs: int | None = None,
+    max_iters: int | None = None,
 ) -> list[_ParamScheduler] | dict[str, list[_ParamScheduler]]:
     """Build the ``param_scheduler`` config of a run: one config, a list, or built ones.
 
     For an ``OptimWrapperDict``, the same list is built for each wrapper, or ``cfgs``
     may be a dict from wrapper name to its list; the result is then a dict as well.
+
+    Given the run's length (``max_epochs`` and/or ``max_iters``), a scheduler whose
+    shape depends on its ``end`` (linear, polynomial, constant, cosine without
+    ``T_max``, 1cycle without ``total_steps``) and that has no ``end`` ends with the
+    run, as in MMEngine's runner: ``max_epochs`` for ``by_epoch=True``, ``max_iters``
+    otherwise.
     """
-    if not isinstance(optim_wrapper, (OptimWrapper,)) and hasattr(optim_wrapper, "optim_wrappers"):
+    lengths = (epoch_length, max_epochs, max_iters)
+    if not isinstance(optim_wrapper, OptimWrapper) and hasattr(optim_wrapper, "optim_wrappers"):
         wrappers = optim_wrapper.optim_wrappers
         if isinstance(cfgs, Mapping) and set(cfgs) <= set(wrappers) and "type" not in cfgs:
-            return {name: _build_list(cfgs[name], wrappers[name], epoch_length) for name in cfgs}
-        return {name: _build_list(cfgs, w, epoch_length) for name, w in wrappers.items()}
-    return _build_list(cfgs, optim_wrapper, epoch_length)
+            return {name: _build_list(cfgs[name], wrappers[name], *lengths) for name in cfgs}
+        return {name: _build_list(cfgs, w, *lengths) for name, w in wrappers.items()}
+    return _build_list(cfgs, optim_wrapper, *lengths)
 
 
-def _build_list(cfgs: Any, optimizer: Any, epoch_length: int | None) -> list[_ParamScheduler]:
+def _with_default_end(
+    cfg: Mapping[str, Any], max_epochs: int | None, max_iters: int | None
+) -> Mapping[str, Any]:
+    if "end" in cfg:
+        return cfg
+    scheduler_type = cfg.get("type")
+    cls = (
+        PARAM_SCHEDULERS.get(scheduler_type) if isinstance(scheduler_type, str) else scheduler_type
+    )
+    if not getattr(cls, "_end_shapes_schedule", lambda _cfg: False)(cfg):
+        return cfg
+    end = max_epochs if cfg.get("by_epoch", True) else max_iters
+    return cfg if end is None else {**cfg, "end": end}
+
+
+def _build_list(
+    cfgs: Any,
+    optimizer: Any,
+    epoch_length: int | None,
+    max_epochs: int | None,
+    max_iters: int | None,
+) -> list[_ParamScheduler]:
     items = [cfgs] if isinstance(cfgs, (Mapping, _ParamScheduler)) else cfgs
     if not isinstance(items, Sequence):
         raise TypeError(
@@ -76,5 +108,10 @@ def _build_list(cfgs: Any, optimizer: Any, epoch_length: int | None) -> list[_Pa
         if isinstance(item, _ParamScheduler):
             built.append(item)
         else:
-            built.append(build_param_scheduler(item, optimizer, epoch_length))
+            cfg = (
+                _with_default_end(item, max_epochs, max_iters)
+                if isinstance(item, Mapping)
+                else item
+            )
+            built.append(build_param_scheduler(cfg, optimizer, epoch_length))
     return built

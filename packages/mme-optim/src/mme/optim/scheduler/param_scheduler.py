@@ -14,7 +14,7 @@ exactly as one that never stopped.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from torch.optim import Optimizer
@@ -49,7 +49,7 @@ class _ParamScheduler:
     """Base class of the parameter schedulers: subclasses define ``_get_value``.
 
     Args:
-        optimizer: The optimizer (or :class:`OptimWrapper`) whose param groups to change.
+        optimizer: The optimizer (or ``OptimWrapper``) whose param groups to change.
         param_name: The param group key to schedule (``'lr'``, ``'momentum'``,
             ``'weight_decay'``...).
         begin: The first step (epoch or iteration) at which the scheduler acts.
@@ -60,10 +60,15 @@ class _ParamScheduler:
     """
 
     #: Arguments counted in steps, multiplied by the epoch length by
-    #: :meth:`build_iter_from_epoch`.
+    #: ``build_iter_from_epoch``.
     _step_args: ClassVar[tuple[str, ...]] = ()
     #: Whether ``step`` needs the validation metrics (ReduceOnPlateau).
     need_val_args: ClassVar[bool] = False
+
+    @classmethod
+    def _end_shapes_schedule(cls, cfg: Mapping[str, Any]) -> bool:
+        """Whether, for ``cfg``, ``end`` changes the values (not only where they stop)."""
+        return False
 
     def __init__(
         self,
@@ -180,7 +185,7 @@ class _ParamScheduler:
         return {k: _plain(v) for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore a state from :meth:`state_dict`."""
+        """Restore a state from ``state_dict``."""
         unknown = [k for k in state_dict if k not in self.__dict__]
         if unknown:
             raise KeyError(
@@ -236,7 +241,7 @@ class _ParamScheduler:
 
     @classmethod
     def _convert_extra(cls, kwargs: dict[str, Any], epoch_length: int) -> None:
-        """Convert other arguments for :meth:`build_iter_from_epoch` (in place)."""
+        """Convert other arguments for ``build_iter_from_epoch`` (in place)."""
 
     def __repr__(self) -> str:
         unit = "epoch" if self.by_epoch else "iter"
@@ -332,6 +337,10 @@ class MultiStepParamScheduler(_ParamScheduler):
 class ConstantParamScheduler(_ParamScheduler):
     """Multiply the value by ``factor`` until the last step of ``[begin, end)``."""
 
+    @classmethod
+    def _end_shapes_schedule(cls, cfg: Mapping[str, Any]) -> bool:
+        return True
+
     def __init__(
         self,
         optimizer: OptimizerType,
@@ -403,6 +412,10 @@ class CosineAnnealingParamScheduler(_ParamScheduler):
     fraction of the initial value.
     """
 
+    @classmethod
+    def _end_shapes_schedule(cls, cfg: Mapping[str, Any]) -> bool:
+        return cfg.get("T_max") is None
+
     _step_args = ("T_max",)
 
     def __init__(
@@ -462,6 +475,10 @@ class LinearParamScheduler(_ParamScheduler):
     """Change the value linearly from ``start_factor`` to ``end_factor`` times the
     initial value over ``[begin, end)``."""
 
+    @classmethod
+    def _end_shapes_schedule(cls, cfg: Mapping[str, Any]) -> bool:
+        return True
+
     def __init__(
         self,
         optimizer: OptimizerType,
@@ -498,6 +515,10 @@ class LinearParamScheduler(_ParamScheduler):
 class PolyParamScheduler(_ParamScheduler):
     """Polynomial decay to ``eta_min`` (with ``power``) over ``[begin, end)``."""
 
+    @classmethod
+    def _end_shapes_schedule(cls, cfg: Mapping[str, Any]) -> bool:
+        return True
+
     def __init__(
         self,
         optimizer: OptimizerType,
@@ -527,6 +548,10 @@ class PolyParamScheduler(_ParamScheduler):
 class OneCycleParamScheduler(_ParamScheduler):
     """The 1cycle policy: up from ``eta_max / div_factor`` to ``eta_max``, then down to
     ``eta_max / div_factor / final_div_factor`` over ``total_steps``."""
+
+    @classmethod
+    def _end_shapes_schedule(cls, cfg: Mapping[str, Any]) -> bool:
+        return cfg.get("total_steps") is None
 
     _step_args = ("total_steps",)
 
