@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -21,6 +23,8 @@ def test_samplers_and_collate_functions_are_registered_under_their_names() -> No
     assert FUNCTIONS.get("pseudo_collate") is mme.dataset.pseudo_collate
     assert FUNCTIONS.get("default_collate") is mme.dataset.default_collate
     assert mme.dataset.COLLATE_FUNCTIONS is FUNCTIONS
+    for wrapper in ("ConcatDataset", "RepeatDataset", "ClassBalancedDataset"):
+        assert DATASETS.get(wrapper) is getattr(mme.dataset, wrapper)
     sampler = DATA_SAMPLERS.build(
         dict(type="DefaultSampler", shuffle=False, seed=0), default_args=dict(dataset=range(3))
     )
@@ -37,6 +41,7 @@ def test_locations_find_the_built_ins_without_importing_mme_dataset() -> None:
         found = {
             "sampler": DATA_SAMPLERS.get("InfiniteSampler").__module__,
             "collate": FUNCTIONS.get("default_collate").__module__,
+            "wrapper": DATASETS.get("ClassBalancedDataset").__module__,
             "transforms": list(TRANSFORMS.locations),
         }
         print(json.dumps(found))
@@ -47,6 +52,29 @@ def test_locations_find_the_built_ins_without_importing_mme_dataset() -> None:
     found = json.loads(out.stdout)
     assert found["sampler"] == "mme.dataset.sampler"
     assert found["collate"] == "mme.dataset.collate"
+    assert found["wrapper"] == "mme.dataset.dataset_wrapper"
     assert found["transforms"] == ["mme.dataset"]
     assert DATASETS.locations == ("mme.dataset",)
     assert TRANSFORMS.locations == ("mme.dataset",)
+
+
+@pytest.mark.spec("DS-22")
+def test_a_custom_sampler_registered_and_built_by_name() -> None:
+    from torch.utils.data import Sampler
+
+    @DATA_SAMPLERS.register_module(force=True)
+    class EveryOtherSampler(Sampler[int]):
+        def __init__(self, dataset: Any, start: int = 0) -> None:
+            self.size = len(dataset)
+            self.start = start
+
+        def __iter__(self) -> Iterator[int]:
+            return iter(range(self.start, self.size, 2))
+
+        def __len__(self) -> int:
+            return len(range(self.start, self.size, 2))
+
+    sampler = DATA_SAMPLERS.build(
+        dict(type="EveryOtherSampler", start=1), default_args=dict(dataset=range(7))
+    )
+    assert list(sampler) == [1, 3, 5]

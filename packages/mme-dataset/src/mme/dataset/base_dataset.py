@@ -25,10 +25,12 @@ from mme.config import Config
 from mme.dataset import _serialize
 from mme.dataset._notes import add_note, did_you_mean
 from mme.dataset.compose import Compose
+from mme.logging import print_log
 
 __all__ = ["BaseDataset", "Compose", "force_full_init"]
 
 logger = logging.getLogger("mme.dataset")
+_loads = pickle.loads
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -163,9 +165,11 @@ class BaseDataset(Dataset[Any]):
             raise TypeError(f"{name}: max_refetch must be an int >= 0, got {max_refetch!r}")
         self.max_refetch = max_refetch
         self.data_list: list[dict[str, Any]] = []
-        self.data_bytes: np.ndarray = np.zeros(0, dtype=np.uint8)
-        self.data_address: np.ndarray = np.zeros(0, dtype=np.int64)
+        #: Memoryviews of the serialized buffers, the fast path of get_data_info (None
+        #: until the data is serialized).
         self._views: tuple[memoryview, memoryview] | None = None
+        self._data_bytes: np.ndarray = np.zeros(0, dtype=np.uint8)
+        self._data_address: np.ndarray = np.zeros(0, dtype=np.int64)
 
         self._metainfo = self._load_metainfo(copy.deepcopy(metainfo))  # 1. meta information
         self._join_prefix()  # 2. paths
@@ -221,10 +225,11 @@ class BaseDataset(Dataset[Any]):
         if self._indices is not None:
             self.data_list = [self.data_list[i] for i in self._positions(self._indices, name)]
         if self.serialize_data:
-            self.data_bytes, self.data_address = _serialize.serialize(self.data_list)
+            self._data_bytes, self._data_address = _serialize.serialize(self.data_list)
             self.data_list = []
-        self._views = None
+        _serialize.freeze_gc_in_forked_children()
         self._fully_initialized = True
+        self._refresh_views()
 
     def _checked_list(self, data_list: Any, method: str) -> list[dict[str, Any]]:
         if not isinstance(data_list, list):
@@ -340,44 +345,79 @@ class BaseDataset(Dataset[Any]):
         """A copy of the meta information (changing it does not change the dataset)."""
         return copy.deepcopy(self._metainfo)
 
-    def _make_views(self) -> tuple[memoryview, memoryview]:
-        views = (memoryview(self.data_bytes.data), memoryview(self.data_address.data))
-        self._views = views
-        return views
+    @property
+    def data_bytes(self) -> np.ndarray:
+        """The pickled data infos, one after the other (uint8; with ``serialize_data``)."""
+        return self._data_bytes
 
-    def _position(self, idx: int, size: int) -> int:
-        if idx < 0:
-            idx += size
-        if not 0 <= idx < size:
-            raise IndexError(
-                f"{type(self).__name__}: index {idx if idx >= size else idx - size} is out of "
-                f"range for a dataset of {size} samples"
+    @data_bytes.setter
+    def data_bytes(self, value: np.ndarray) -> None:
+        self._data_bytes = value
+        self._refresh_views()
+
+    @property
+    def data_address(self) -> np.ndarray:
+        """The end offset of each data info in :attr:`data_bytes` (int64)."""
+        return self._data_address
+
+    @data_address.setter
+    def data_address(self, value: np.ndarray) -> None:
+        self._data_address = value
+        self._refresh_views()
+
+    def _refresh_views(self) -> None:
+        serialized = self.serialize_data and self._fully_initialized
+        if serialized and len(self._data_bytes) >= (
+            int(self._data_address[-1]) if len(self._data_address) else 0
+        ):
+            address = np.ascontiguousarray(self._data_address, dtype=np.int64)
+            self._views = (memoryview(self._data_bytes.data), memoryview(address.data))
+        else:
+            self._views = None
+
+    def _bad_index(self, idx: Any, size: int) -> Exception:
+        if isinstance(idx, bool) or not isinstance(idx, (int, np.integer)):
+            return TypeError(
+                f"{type(self).__name__}: an index must be an int, got {type(idx).__name__}: {idx!r}"
             )
-        return idx
+        return IndexError(
+            f"{type(self).__name__}: index {idx} is out of range for a dataset of {size} samples"
+        )
 
-    @force_full_init
     def get_data_info(self, idx: int) -> dict[str, Any]:
         """The data info of sample ``idx`` (a fresh dict), with its ``sample_idx``."""
-        if self.serialize_data:
-            views = self._views or self._make_views()
-            ends = views[1]
-            size = len(ends)
-            if idx < 0 or idx >= size:
-                idx = self._position(idx, size)
-            info: dict[str, Any] = pickle.loads(views[0][ends[idx - 1] if idx else 0 : ends[idx]])
-        else:
-            size = len(self.data_list)
-            if idx < 0 or idx >= size:
-                idx = self._position(idx, size)
+        views = self._views
+        if views is not None:  # serialized: the fast path
+            data, ends = views
+            try:
+                end = ends[idx]
+            except (IndexError, TypeError):
+                raise self._bad_index(idx, len(ends)) from None
+            if idx < 0:
+                idx += len(ends)
+            info: dict[str, Any] = _loads(data[ends[idx - 1] if idx else 0 : end])
+            info["sample_idx"] = idx
+            return info
+        if not self._fully_initialized:
+            self.full_init()
+            return self.get_data_info(idx)
+        if self.serialize_data:  # an empty serialized dataset
+            raise self._bad_index(idx, 0)
+        try:
             info = copy.deepcopy(self.data_list[idx])
-        info["sample_idx"] = idx
+        except (IndexError, TypeError):
+            raise self._bad_index(idx, len(self.data_list)) from None
+        info["sample_idx"] = idx if idx >= 0 else idx + len(self.data_list)
         return info
 
     def prepare_data(self, idx: int) -> Any:
         """Sample ``idx`` through the pipeline (``None`` if the pipeline rejects it)."""
         data_info = self.get_data_info(idx)
+        pipeline = self.pipeline
+        if type(pipeline) is Compose and not pipeline.transforms:
+            return data_info
         try:
-            return self.pipeline(data_info)
+            return pipeline(data_info)
         except Exception as error:
             add_note(error, f"while preparing sample {idx} of {type(self).__name__}")
             raise
@@ -389,7 +429,11 @@ class BaseDataset(Dataset[Any]):
         sample is tried, up to ``max_refetch`` times; in test mode that is an error.
         """
         if not self._fully_initialized:
-            logger.warning("Please call `full_init()` method manually to accelerate the speed.")
+            print_log(
+                "Please call `full_init()` method manually to accelerate the speed.",
+                logger="current",
+                level=logging.WARNING,
+            )
             self.full_init()
         data = self.prepare_data(idx)
         if data is not None:
@@ -455,14 +499,14 @@ class BaseDataset(Dataset[Any]):
             kept = [self.data_list[i] for i in positions]
             self.data_list = copy.deepcopy(kept) if copy_list else kept
         elif isinstance(indices, int):
-            self.data_bytes, self.data_address = _serialize.prefix(
-                self.data_bytes, self.data_address, indices
+            self._data_bytes, self._data_address = _serialize.prefix(
+                self._data_bytes, self._data_address, indices
             )
         else:
-            self.data_bytes, self.data_address = _serialize.subset(
-                self.data_bytes, self.data_address, positions
+            self._data_bytes, self._data_address = _serialize.subset(
+                self._data_bytes, self._data_address, positions
             )
-        self._views = None
+        self._refresh_views()
 
     @force_full_init
     def get_subset_(self, indices: int | Sequence[int]) -> None:
@@ -475,8 +519,8 @@ class BaseDataset(Dataset[Any]):
         """A new dataset with only ``indices`` (see :meth:`get_subset_`); this one is unchanged."""
         subset = self._copy_without_annotation()
         subset.data_list = self.data_list
-        subset.data_bytes = self.data_bytes
-        subset.data_address = self.data_address
+        subset._data_bytes = self._data_bytes
+        subset._data_address = self._data_address
         subset._subset_data(indices, copy_list=True)  # new buffers or copied infos
         return subset
 
@@ -485,12 +529,12 @@ class BaseDataset(Dataset[Any]):
         other = type(self).__new__(type(self))
         memo: dict[int, Any] = {id(self): other}
         for key, value in self.__dict__.items():
-            if key in ("data_list", "data_bytes", "data_address", "_views"):
+            if key in ("data_list", "_data_bytes", "_data_address", "_views"):
                 continue
             other.__dict__[key] = copy.deepcopy(value, memo)
         other.data_list = []
-        other.data_bytes = np.zeros(0, dtype=np.uint8)
-        other.data_address = np.zeros(0, dtype=np.int64)
+        other._data_bytes = np.zeros(0, dtype=np.uint8)
+        other._data_address = np.zeros(0, dtype=np.int64)
         other._views = None
         return other
 
@@ -502,6 +546,7 @@ class BaseDataset(Dataset[Any]):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._refresh_views()
 
     def __repr__(self) -> str:
         size = len(self) if self._fully_initialized else "not loaded (lazy_init)"

@@ -74,18 +74,22 @@ class Compose:
         An exception raised by a transform propagates unchanged, with a note (PEP 678)
         naming the transform and its step.
         """
-        for step, transform in enumerate(self.transforms):
-            try:
+        if not self.transforms:
+            return data
+        transform = None
+        try:
+            for transform in self.transforms:
                 data = transform(data)
-            except Exception as error:
-                add_note(
-                    error,
-                    f"in transform {transform_name(transform)} (step {step + 1} of "
-                    f"{len(self.transforms)} in the pipeline)",
-                )
-                raise
-            if data is None:
-                return None
+                if data is None:
+                    return None
+        except Exception as error:
+            step = next(i for i, t in enumerate(self.transforms) if t is transform)
+            add_note(
+                error,
+                f"in transform {transform_name(transform)} (step {step + 1} of "
+                f"{len(self.transforms)} in the pipeline)",
+            )
+            raise
         return data
 
     def __repr__(self) -> str:

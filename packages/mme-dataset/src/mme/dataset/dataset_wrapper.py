@@ -21,9 +21,8 @@ from torch.utils.data import Dataset
 
 from mme.dataset._notes import add_note
 from mme.dataset.base_dataset import BaseDataset, force_full_init
+from mme.logging import print_log
 from mme.registry import DATASETS
-
-logger = logging.getLogger("mme.dataset")
 
 
 def _build(dataset: Any) -> Any:
@@ -80,7 +79,11 @@ class _Wrapper(Dataset[Any], abc.ABC):
 
     def __getitem__(self, idx: int) -> Any:
         if not self._fully_initialized:
-            logger.warning("Please call `full_init` method manually to accelerate the speed.")
+            print_log(
+                "Please call `full_init` method manually to accelerate the speed.",
+                logger="current",
+                level=logging.WARNING,
+            )
             self.full_init()
         dataset, index = self._index(idx)
         return dataset[index]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import warnings
 
@@ -45,6 +46,7 @@ def worker_init_fn(
         seed: The run's random seed.
         disable_subprocess_warning: Silence warnings in every worker but the first.
     """
+    gc.freeze()  # inherited objects stay shared (see mme.dataset._serialize)
     info = get_worker_info()
     iteration_seed = 0 if info is None else int(info.seed) - worker_id
     value = worker_seed(int(seed), int(rank), int(worker_id), iteration_seed & 0xFFFFFFFFFFFF)
