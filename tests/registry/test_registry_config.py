@@ -41,7 +41,10 @@ def configs(
     before = set(sys.modules)
     yield target
     for name in set(sys.modules) - before:
-        del sys.modules[name]
+        # only the fixture's own modules: a location imported on the way (mme.optim, torch)
+        # must stay, re-importing a C extension such as torch crashes the interpreter
+        if str(getattr(sys.modules[name], "__file__", None) or "").startswith(str(target)):
+            del sys.modules[name]
 
 
 @pytest.mark.spec("CFG-03")

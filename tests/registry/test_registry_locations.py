@@ -210,6 +210,7 @@ def test_sgd_without_mme_optim_says_which_distribution_to_install(
     monkeypatch.setitem(sys.modules, "mme.optim", None)  # as if mme-optim were not installed
     OPTIMIZERS._module_dict.clear()  # ...and had registered nothing (undone by the fixture)
     OPTIMIZERS._imported = False
+    OPTIMIZERS._module_dict.clear()  # what an earlier import of mme.optim registered
     with pytest.raises(KeyError) as info:
         OPTIMIZERS.build(dict(type="SGD", lr=0.1))
     message = str(info.value)

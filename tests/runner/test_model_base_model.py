@@ -20,6 +20,7 @@ from mme.runner.model import (
     NonFiniteLossError,
     parse_losses,
 )
+from mme.runner.model import losses as losses_module
 
 
 class SGDWrapper(OptimWrapper):
@@ -173,6 +174,28 @@ def test_a_nan_loss_raises_naming_the_keys_before_any_update() -> None:
     assert isinstance(info.value, FloatingPointError)
     assert wrapper.updates == 0
     assert model.linear.weight.item() == 1.0
+
+
+@pytest.mark.spec("MOD-02")
+def test_on_a_gpu_raise_checks_after_queueing_the_update(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The GPU path (flag copied, update queued, then the flag read), run on the CPU."""
+    monkeypatch.setattr(losses_module, "OVERLAP_DEVICES", ("cpu",))
+    model = NanModel()
+    nn.init.constant_(model.linear.weight, 1.0)
+    nn.init.constant_(model.linear.bias, 0.0)
+    wrapper = SGDWrapper(model.parameters())
+    with pytest.raises(NonFiniteLossError) as info:
+        model.train_step((torch.ones(1, 1),), wrapper)
+    assert wrapper.updates == 1
+    assert str(info.value).startswith(
+        "Non-finite loss: loss_cls is nan, loss_box is inf (loss = nan). This step's update was "
+        "applied: on a GPU the check does not hold the update back (that would make the GPU "
+        "wait every step); resume from the last checkpoint."
+    )
+    finite = ToyModel()
+    finite_wrapper = SGDWrapper(finite.parameters())
+    finite.train_step(toy_batch(), finite_wrapper)
+    assert finite_wrapper.updates == 1
 
 
 @pytest.mark.spec("MOD-02")

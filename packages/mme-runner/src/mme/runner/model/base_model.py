@@ -11,7 +11,7 @@ from mme.registry import MODELS
 from mme.runner.model._suggest import did_you_mean
 from mme.runner.model.base_module import BaseModule
 from mme.runner.model.data_preprocessor import BaseDataPreprocessor, _cuda_device
-from mme.runner.model.losses import NONFINITE_POLICIES, check_finite, parse_losses
+from mme.runner.model.losses import NONFINITE_POLICIES, parse_losses, update_if_finite
 
 MODES = ("loss", "predict", "tensor")
 
@@ -35,9 +35,11 @@ class BaseModel(BaseModule):
             ``BaseDataPreprocessor()`` (moves the batch to the model's device).
         init_cfg: the weight initialisation, see ``BaseModule``.
         nonfinite_loss: what ``train_step`` does when the loss is NaN or infinite:
-            ``'raise'`` (default) raises ``NonFiniteLossError`` naming the loss keys before
-            the parameters are touched; ``'skip'`` logs a warning and skips the update;
-            ``'ignore'`` updates anyway (MMEngine's behaviour) and never reads the loss.
+            ``'raise'`` (default) raises ``NonFiniteLossError`` naming the loss keys (on the
+            CPU before the update; on a GPU after it, so that the GPU never waits for the
+            check); ``'skip'`` logs a warning and skips the update; ``'ignore'`` updates
+            anyway (MMEngine's behaviour) and never reads the loss. See
+            ``mme.runner.model.losses.update_if_finite``.
     """
 
     def __init__(
@@ -76,8 +78,7 @@ class BaseModel(BaseModule):
             data = self.data_preprocessor(data, True)
             losses = self._run_forward(data, mode="loss")
         parsed_losses, log_vars = self.parse_losses(losses)
-        if check_finite(parsed_losses, log_vars, self.nonfinite_loss):
-            optim_wrapper.update_params(parsed_losses)
+        update_if_finite(parsed_losses, log_vars, self.nonfinite_loss, optim_wrapper)
         return log_vars
 
     def val_step(self, data: Any) -> Any:

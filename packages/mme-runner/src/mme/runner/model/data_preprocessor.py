@@ -46,18 +46,24 @@ class BaseDataPreprocessor(nn.Module):
 
     def cast_data(self, data: Any) -> Any:
         """``data`` with every tensor and data element moved to :attr:`device`."""
+        kind = type(data)
+        # exact built-in containers first: the common batches cost no ABC checks
+        if kind is tuple or kind is list:
+            return kind(self.cast_data(item) for item in data)
+        if kind is dict:
+            return {key: self.cast_data(value) for key, value in data.items()}
         if isinstance(data, Tensor):
             return self._move(data)
         if isinstance(data, BaseDataElement):
             return data.to(self._device, non_blocking=self._non_blocking)
-        if isinstance(data, Mapping):
-            return type(data)({key: self.cast_data(value) for key, value in data.items()})  # type: ignore[call-arg]
         if isinstance(data, (str, bytes)):
             return data
+        if isinstance(data, Mapping):
+            return kind({key: self.cast_data(value) for key, value in data.items()})
         if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
-            return type(data)(*(self.cast_data(item) for item in data))
+            return kind(*(self.cast_data(item) for item in data))
         if isinstance(data, Sequence):
-            return type(data)(self.cast_data(item) for item in data)  # type: ignore[call-arg]
+            return kind(self.cast_data(item) for item in data)
         return data
 
     def _move(self, tensor: Tensor) -> Tensor:

@@ -2,12 +2,14 @@
 
 Nothing here reads a tensor on the host: the logged values stay (detached) tensors on the
 model's device until the log processor reads them at its interval. The only host read is the
-finite check of :func:`check_finite`, once per step, and only when the policy asks for it.
+finite check of :func:`update_if_finite`, once per step, and only when the policy asks for it;
+on a GPU it is arranged so that the GPU never waits for it.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -77,39 +79,109 @@ def parse_losses(losses: Mapping[str, Any]) -> tuple[Tensor, dict[str, Tensor]]:
     return total, log_vars
 
 
-def check_finite(
-    loss: Tensor, log_vars: Mapping[str, Tensor], policy: str, all_ranks: bool = False
-) -> bool:
-    """Whether the step may update the parameters with ``loss``, under ``policy``.
+#: Devices whose finite flag is read after the update is queued (the wait then covers only
+#: the forward pass already queued, so the GPU never idles for it).
+OVERLAP_DEVICES = ("cuda",)
 
-    ``'ignore'`` answers True without looking (no host read at all). ``'raise'`` and
-    ``'skip'`` read one boolean: free for a CPU loss, one wait for the queued forward pass on
-    a GPU. With ``all_ranks`` the flag is first reduced over the default process group, so that
-    every rank of a DDP run raises or skips together (one rank alone would leave the others
-    waiting in the gradient all-reduce).
+
+def update_if_finite(
+    loss: Tensor,
+    log_vars: Mapping[str, Tensor],
+    policy: str,
+    optim_wrapper: Any,
+    all_ranks: bool = False,
+) -> bool:
+    """``optim_wrapper.update_params(loss)`` unless ``policy`` forbids a non-finite loss.
+
+    Returns whether the update was made. ``'ignore'`` always updates and reads nothing.
+    ``'skip'`` reads the finite flag before the update (free on the CPU; on a GPU one wait
+    for the forward pass) and skips the update, with a warning, when the loss is NaN or
+    infinite. ``'raise'`` raises ``NonFiniteLossError``: on the CPU before the update; on a
+    GPU the flag is copied asynchronously, the update is queued, and only then does the host
+    wait for the flag, which is ready as soon as the forward pass is (the backward keeps the
+    GPU busy meanwhile), so the check costs no GPU idle time, and the error comes in the same
+    step, after its update was applied.
+
+    With ``all_ranks`` the flag is reduced over the default process group, so that every
+    rank of a DDP run raises or skips together (a rank that stopped alone would leave the
+    others waiting in the gradient all-reduce).
 
     Raises:
         NonFiniteLossError: the loss is NaN or infinite and ``policy`` is ``'raise'``.
     """
     if policy == "ignore":
+        optim_wrapper.update_params(loss)
         return True
-    bad = (~torch.isfinite(loss)).to(torch.int32)
+    total = log_vars.get("loss")  # the detached total: no autograd bookkeeping
+    if total is None:
+        total = loss.detach()
+    if policy == "raise" and total.device.type in OVERLAP_DEVICES:
+        bad = _bad_flag(total, all_ranks)
+        host = _copy_to_host_async(bad)
+        optim_wrapper.update_params(loss)
+        if not bool(host.wait()):
+            return True
+        raise _error(loss, log_vars, updated=True)
+    if total.device.type == "cpu" and total.numel() == 1 and not all_ranks:
+        finite = math.isfinite(float(total))  # no tensor op at all
+    else:
+        finite = not bool(_bad_flag(total, all_ranks))
+    if finite:
+        optim_wrapper.update_params(loss)
+        return True
+    if policy == "skip":
+        where = describe_nonfinite(loss, log_vars) or "the losses of another rank"
+        _logger.warning("Skipped a training step: non-finite loss (%s).", where)
+        return False
+    raise _error(loss, log_vars, updated=False)
+
+
+def _bad_flag(total: Tensor, all_ranks: bool) -> Tensor:
+    """An int32 tensor on ``total``'s device: 1 if ``total`` (on any rank) is not finite."""
+    bad = (~torch.isfinite(total).all()).to(torch.int32)
     if all_ranks:
         import torch.distributed as torch_dist
 
         if torch_dist.is_available() and torch_dist.is_initialized():
             torch_dist.all_reduce(bad, op=torch_dist.ReduceOp.MAX)
-    if not bool(bad):
-        return True
-    local = describe_nonfinite(loss, log_vars)
-    where = local or "the losses of another rank"
-    if policy == "skip":
-        _logger.warning("Skipped a training step: non-finite loss (%s).", where)
-        return False
-    raise NonFiniteLossError(
-        f"Non-finite loss: {where}. The parameters were not updated. To skip such steps "
-        "instead, build the model with nonfinite_loss='skip' (or 'ignore' to update anyway, "
-        "as MMEngine does)."
+    return bad
+
+
+class _HostCopy:
+    """A device tensor being copied to the host; ``wait()`` returns it once it has landed."""
+
+    def __init__(self, tensor: Tensor) -> None:
+        if tensor.is_cuda:
+            self._host = torch.empty(tensor.shape, dtype=tensor.dtype, pin_memory=True)
+            self._host.copy_(tensor, non_blocking=True)
+            self._event: Any = torch.cuda.Event()
+            self._event.record()
+        else:  # other devices: a plain copy (it waits, but only where there is no overlap)
+            self._host = tensor.to("cpu", copy=True)
+            self._event = None
+
+    def wait(self) -> Tensor:
+        if self._event is not None:
+            self._event.synchronize()  # waits for the copy, not for the work queued after it
+        return self._host
+
+
+def _copy_to_host_async(tensor: Tensor) -> _HostCopy:
+    return _HostCopy(tensor)
+
+
+def _error(loss: Tensor, log_vars: Mapping[str, Tensor], updated: bool) -> NonFiniteLossError:
+    where = describe_nonfinite(loss, log_vars) or "the losses of another rank"
+    if updated:
+        state = (
+            "This step's update was applied: on a GPU the check does not hold the update back "
+            "(that would make the GPU wait every step); resume from the last checkpoint."
+        )
+    else:
+        state = "The parameters were not updated."
+    return NonFiniteLossError(
+        f"Non-finite loss: {where}. {state} To skip such steps instead, build the model with "
+        "nonfinite_loss='skip' (or 'ignore' to update anyway, as MMEngine does)."
     )
 
 

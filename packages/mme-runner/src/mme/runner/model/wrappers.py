@@ -8,7 +8,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from mme.registry import MODEL_WRAPPERS, Registry
-from mme.runner.model.losses import check_finite
+from mme.runner.model.losses import update_if_finite
 from mme.runner.model.utils import detect_anomalous_params
 
 MODEL_WRAPPERS.register_module(module=DistributedDataParallel)
@@ -58,8 +58,7 @@ class MMDistributedDataParallel(DistributedDataParallel):
             losses = self._run_forward(data, mode="loss")
         parsed_loss, log_vars = self.module.parse_losses(losses)
         policy = getattr(self.module, "nonfinite_loss", "raise")
-        if check_finite(parsed_loss, log_vars, policy, all_ranks=True):
-            optim_wrapper.update_params(parsed_loss)
+        update_if_finite(parsed_loss, log_vars, policy, optim_wrapper, all_ranks=True)
         if self.detect_anomalous_params:
             detect_anomalous_params(parsed_loss, model=self)
         return log_vars

@@ -1,0 +1,207 @@
+"""Benchmark mme.runner.model: BaseModel.train_step against a hand-written step (issue 15).
+
+Measures, in one run and on the same machine (CPU):
+
+* one training step of a tiny MLP (MNIST-sized: 784 -> 256 -> 10, batch 64, SGD; and, for
+  information, a smaller one, 32 -> 64 -> 10, batch 16, where fixed costs dominate), four ways:
+  a hand-written
+  PyTorch step (forward, cross-entropy, backward, step, zero_grad), ``BaseModel.train_step``
+  with mme.optim's ``OptimWrapper`` (the default ``nonfinite_loss='raise'`` check included),
+  the same with ``nonfinite_loss='ignore'``, and mmengine 0.10.7's ``BaseModel.train_step``
+  (for information; skipped if mmengine is not installed);
+* ``parse_losses`` of a dict of 4 scalar losses (mme, and mmengine's for information), next to
+  the floor of the work it must do (3 autograd additions and 5 detaches, inline).
+
+The steps are interleaved in rounds and the median over rounds is kept, so that machine noise
+hits every variant alike.
+
+Targets: ``train_step`` at most 1.05x the hand-written step (MNIST-sized MLP); ``parse_losses``
+under 15 µs. Exits 1 if a target is missed. Absolute times depend on the machine's load; the
+ratios are measured in interleaved rounds of the same run.
+
+Run with ``python tools/benchmarks/bench_model.py`` (``--quick`` for a smoke run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mme.optim import OptimWrapper
+from mme.runner.model import BaseModel, parse_losses
+
+STEP_RATIO_TARGET = 1.05
+PARSE_TARGET_US = 15.0
+
+
+SIZES = {
+    "MNIST-sized MLP 784-256-10, batch 64": (784, 256, 64),
+    "small MLP 32-64-10, batch 16": (32, 64, 16),
+}
+TARGET_SIZE = "MNIST-sized MLP 784-256-10, batch 64"
+WIDTHS = [784, 256]  # set per size by run_size()
+
+
+def mlp() -> nn.Sequential:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(WIDTHS[0], WIDTHS[1]), nn.ReLU(), nn.Linear(WIDTHS[1], 10))
+
+
+class MmeMLP(BaseModel):
+    def __init__(self, nonfinite_loss: str = "raise") -> None:
+        super().__init__(nonfinite_loss=nonfinite_loss)
+        self.net = mlp()
+
+    def forward(self, inputs: torch.Tensor, labels: torch.Tensor, mode: str = "tensor") -> Any:
+        logits = self.net(inputs)
+        if mode == "loss":
+            return {"loss": F.cross_entropy(logits, labels)}
+        return logits
+
+
+def hand_written_step() -> Callable[[tuple[torch.Tensor, torch.Tensor]], None]:
+    net = mlp()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
+
+    def step(data: tuple[torch.Tensor, torch.Tensor]) -> None:
+        inputs, labels = data
+        loss = F.cross_entropy(net(inputs), labels)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+    return step
+
+
+def mme_step(nonfinite_loss: str) -> Callable[[tuple[torch.Tensor, torch.Tensor]], None]:
+    model = MmeMLP(nonfinite_loss)
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
+    return lambda data: model.train_step(data, wrapper)
+
+
+def mmengine_step() -> Callable[[tuple[torch.Tensor, torch.Tensor]], None] | None:
+    try:
+        from mmengine.model import BaseModel as MmBaseModel
+        from mmengine.optim import OptimWrapper as MmOptimWrapper
+    except ImportError:
+        return None
+
+    class MmMLP(MmBaseModel):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = mlp()
+
+        def forward(self, inputs: torch.Tensor, labels: torch.Tensor, mode: str = "tensor") -> Any:
+            logits = self.net(inputs)
+            if mode == "loss":
+                return {"loss": F.cross_entropy(logits, labels)}
+            return logits
+
+    model = MmMLP()
+    wrapper = MmOptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
+    return lambda data: model.train_step(data, wrapper)
+
+
+def time_steps(step: Callable[[Any], Any], data: Any, calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        step(data)
+    return (time.perf_counter() - start) / calls
+
+
+def run_size(name: str, rounds: int, calls: int) -> dict[str, float]:
+    """Median seconds per step of every variant for one MLP size (printed as a table)."""
+    width_in, hidden, batch = SIZES[name]
+    WIDTHS[:] = [width_in, hidden]
+    data = (torch.randn(batch, width_in), torch.randint(0, 10, (batch,)))
+    variants: dict[str, Callable[[Any], Any]] = {
+        "hand-written step": hand_written_step(),
+        "mme train_step": mme_step("raise"),
+        "mme train_step, nonfinite_loss='ignore'": mme_step("ignore"),
+    }
+    baseline = mmengine_step()
+    if baseline is not None:
+        variants["mmengine 0.10.7 train_step"] = baseline
+    for step in variants.values():  # warm-up
+        time_steps(step, data, 50)
+    samples: dict[str, list[float]] = {variant: [] for variant in variants}
+    for _ in range(rounds):
+        for variant, step in variants.items():
+            samples[variant].append(time_steps(step, data, calls))
+    medians = {variant: statistics.median(times) for variant, times in samples.items()}
+    hand = medians["hand-written step"]
+    print(f"One training step, {name}, SGD (median of {rounds} rounds of {calls} steps)")
+    print(f"{'':<42} {'µs per step':>12} {'vs hand-written':>16}")
+    for variant, seconds in medians.items():
+        print(f"{variant:<42} {seconds * 1e6:>12.1f} {seconds / hand:>15.3f}x")
+    print()
+    return medians
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15, help="median over this many rounds")
+    parser.add_argument("--quick", action="store_true", help="fewer steps (noisier figures)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    failures: list[str] = []
+    for name in SIZES:
+        medians = run_size(name, args.rounds, 50 if args.quick else 300)
+        if name == TARGET_SIZE:
+            ratio = medians["mme train_step"] / medians["hand-written step"]
+            print(f"target ({name}): mme train_step <= {STEP_RATIO_TARGET}x the hand-written step")
+            print()
+            if ratio > STEP_RATIO_TARGET:
+                failures.append(f"train_step is {ratio:.3f}x the hand-written step")
+    baseline = mmengine_step()
+    print()
+    losses = {f"loss_{i}": torch.tensor(0.1 * (i + 1), requires_grad=True) for i in range(4)}
+    parse_calls = 2_000 if args.quick else 20_000
+    parse_times = [time_steps(parse_losses, losses, parse_calls) for _ in range(args.rounds)]
+    parse_us = statistics.median(parse_times) * 1e6
+    values = list(losses.values())
+
+    def floor(_: Any) -> None:  # the work parse_losses cannot avoid
+        total = values[0] + values[1]
+        total = total + values[2]
+        total = total + values[3]
+        for value in (*values, total):
+            value.detach()
+
+    floor_times = [time_steps(floor, None, parse_calls) for _ in range(args.rounds)]
+    floor_us = statistics.median(floor_times) * 1e6
+    print(f"parse_losses, 4 scalar losses, median of {args.rounds} runs of {parse_calls:,} calls")
+    print(f"{'mme':<12} {parse_us:>8.2f} µs (target < {PARSE_TARGET_US:.0f} µs)")
+    print(f"{'floor':<12} {floor_us:>8.2f} µs (3 additions + 5 detaches, inline)")
+    if baseline is not None:
+        from mmengine.model import BaseModel as MmBaseModel
+
+        mm_parse = MmBaseModel.parse_losses
+        mm_times = [
+            time_steps(lambda ls: mm_parse(None, ls), losses, parse_calls)
+            for _ in range(args.rounds)
+        ]
+        print(f"{'mmengine':<12} {statistics.median(mm_times) * 1e6:>8.2f} µs (for information)")
+    if parse_us >= PARSE_TARGET_US:
+        failures.append(f"parse_losses took {parse_us:.2f} µs")
+
+    print()
+    if failures:
+        print("TARGETS MISSED:")
+        for failure in failures:
+            print(" -", failure)
+        return 1
+    print("all targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
