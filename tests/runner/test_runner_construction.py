@@ -324,3 +324,14 @@ def test_ex38_runner_type_selects_a_registered_runner(tmp_path: Path) -> None:
         type(build_runner(Config(dict(model=dict(type="Classifier"), work_dir=str(tmp_path)))))
         is Runner
     )
+
+
+@pytest.mark.spec("RUN-27")
+def test_compile_option_compiles_train_step(tmp_path: Path) -> None:
+    args = base_args(tmp_path)
+    runner = Runner(**args, cfg=dict(compile=dict(backend="eager")))
+    original = type(runner.model).train_step
+    runner.train()
+    assert runner.epoch == 1
+    assert runner.model.train_step is not original
+    assert "train_step" in vars(runner.model)  # the compiled function replaced the method

@@ -60,3 +60,6 @@ def test_two_ranks_train_to_identical_weights(tmp_path: Path) -> None:
     for key, value in checkpoint["state_dict"].items():
         assert torch.equal(value, weights[0][key]), key
     assert len(list(work_dir.glob("*/*.log"))) == 1  # only rank 0 writes the log at INFO
+    scalars = next(work_dir.glob("*/vis_data/scalars.json")).read_text().splitlines()
+    steps = [json.loads(line)["step"] for line in scalars]
+    assert len(steps) == len(set(steps)) > 0  # written once, by rank 0

@@ -738,7 +738,6 @@ class Runner:
             return
         options = {} if options is True else dict(options)
         model = self.model.module if is_model_wrapper(self.model) else self.model
-        model.compile = options  # marker for model code that looks for it
         setattr(model, target, torch.compile(getattr(model, target), **options))
 
     def _preflight_save_best(self) -> None:

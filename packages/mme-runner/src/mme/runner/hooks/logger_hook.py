@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from mme.dist import is_main_process
 from mme.registry import HOOKS
 from mme.runner.hooks.hook import DATA_BATCH, Hook
 from mme.runner.visualization.vis_backend import plain_scalar
@@ -123,6 +124,8 @@ class LoggerHook(Hook):
             runner, len(runner.test_dataloader), "test", with_non_scalar=True
         )
         runner.logger.info(line)
+        if not is_main_process():
+            return
         from mme.fileio import dump
 
         plain = {}
@@ -134,7 +137,7 @@ class LoggerHook(Hook):
         dump(plain, os.path.join(runner.log_dir, self.json_log_path or "test.json"))
 
     def after_run(self, runner: Runner) -> None:
-        if self.out_dir is None:
+        if self.out_dir is None or not is_main_process():
             return
         from mme.fileio import copyfile_from_local, join_path
 

@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from mme.dist import is_main_process
 from mme.logging import ManagerMixin
 from mme.registry import VISBACKENDS, VISUALIZERS
 from mme.runner._suggest import did_you_mean
@@ -19,6 +20,9 @@ from mme.runner.visualization.vis_backend import BaseVisBackend
 @VISUALIZERS.register_module()
 class Visualizer(ManagerMixin):
     """Global visualizer: ``Visualizer.get_current_instance()`` reaches it from anywhere.
+
+    In a distributed run only the main process stores anything (the backends of the other
+    ranks are never opened).
 
     Args:
         name: The instance name.
@@ -88,21 +92,29 @@ class Visualizer(ManagerMixin):
 
     def add_config(self, config: Any, **kwargs: Any) -> None:
         """Store the config in every backend."""
+        if not is_main_process():
+            return
         for backend in self._vis_backends.values():
             backend.add_config(config, **kwargs)
 
     def add_graph(self, model: Any, data_batch: Any, **kwargs: Any) -> None:
         """Store the model's structure in every backend."""
+        if not is_main_process():
+            return
         for backend in self._vis_backends.values():
             backend.add_graph(model, data_batch, **kwargs)
 
     def add_image(self, name: str, image: Any, step: int = 0) -> None:
         """Store an image in every backend."""
+        if not is_main_process():
+            return
         for backend in self._vis_backends.values():
             backend.add_image(name, image, step)
 
     def add_scalar(self, name: str, value: Any, step: int = 0, **kwargs: Any) -> None:
         """Store one scalar in every backend."""
+        if not is_main_process():
+            return
         for backend in self._vis_backends.values():
             backend.add_scalar(name, value, step, **kwargs)
 
@@ -114,6 +126,8 @@ class Visualizer(ManagerMixin):
         **kwargs: Any,
     ) -> None:
         """Store several scalars in every backend (``file_path``: an extra JSON file)."""
+        if not is_main_process():
+            return
         for backend in self._vis_backends.values():
             backend.add_scalars(scalar_dict, step, file_path, **kwargs)
 
