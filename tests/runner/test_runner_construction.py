@@ -20,6 +20,8 @@ from .runner_toys import AccuracyEvaluator, Classifier, ToyBase, collate, points
 
 MODELS.register_module(module=Classifier, force=True)
 
+pytestmark = pytest.mark.spec("RUN-01", "RUN-02")
+
 
 def base_args(work_dir: Path) -> dict[str, Any]:
     return dict(

@@ -16,6 +16,8 @@ from mme.runner.hooks.hook import overridden_mount_points
 
 from .runner_toys import AccuracyEvaluator, Classifier, collate, points
 
+pytestmark = pytest.mark.spec("RUN-14", "RUN-15")
+
 
 def make_runner(tmp_path: Path, **kwargs: Any) -> Runner:
     torch.manual_seed(0)

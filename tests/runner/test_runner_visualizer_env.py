@@ -12,6 +12,8 @@ from mme.config import Config
 from mme.runner import LocalVisBackend, Visualizer, set_random_seed
 from mme.runner.environment import banner, setup_env
 
+pytestmark = pytest.mark.spec("RUN-08")
+
 
 @pytest.mark.spec("VIS-02", "VIS-03")
 def test_local_backend_writes_json_lines_and_the_config(tmp_path: Path) -> None:

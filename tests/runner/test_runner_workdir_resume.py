@@ -15,6 +15,8 @@ from mme.runner import Runner
 
 from .runner_toys import AccuracyEvaluator, Classifier, collate, points
 
+pytestmark = pytest.mark.spec("RUN-16", "RUN-33")
+
 
 def make_runner(work_dir: Path, **kwargs: Any) -> Runner:
     torch.manual_seed(0)

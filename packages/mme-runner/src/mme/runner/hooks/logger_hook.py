@@ -67,6 +67,9 @@ class LoggerHook(Hook):
             self.out_dir = join_path(self.out_dir, basename, backend_args=self.backend_args)
         self.json_log_path = f"{runner.timestamp}.json"
 
+    def before_train(self, runner: Runner) -> None:
+        self._train_length = len(runner.train_dataloader)  # read once, not every iteration
+
     def after_train_iter(
         self,
         runner: Runner,
@@ -76,7 +79,7 @@ class LoggerHook(Hook):
     ) -> None:
         if self.every_n_train_iters(runner, self.interval_exp_name):
             runner.logger.info(f"Exp name: {runner.experiment_name}")
-        length = len(runner.train_dataloader)
+        length = self._train_length
         if not (
             self.every_n_inner_iters(batch_idx, self.interval)
             or (batch_idx + 1 == length and (not self.ignore_last or length <= self.interval))
