@@ -337,3 +337,16 @@ def test_compile_option_compiles_train_step(tmp_path: Path) -> None:
     assert runner.epoch == 1
     assert runner.model.train_step is not original
     assert "train_step" in vars(runner.model)  # the compiled function replaced the method
+
+
+def test_auto_scale_lr_scales_by_the_real_batch_size(tmp_path: Path) -> None:
+    args = base_args(tmp_path)
+    runner = Runner(**args, auto_scale_lr=dict(enable=True, base_batch_size=16))
+    runner.train()  # batch 4 on one process: lr x 4/16
+    assert runner.optim_wrapper.get_lr()["lr"][0] == pytest.approx(0.1 * 4 / 16)
+    off = Runner(
+        **{**args, "work_dir": str(tmp_path / "off")},
+        auto_scale_lr=dict(enable=False, base_batch_size=16),
+    )
+    off.train()
+    assert off.optim_wrapper.get_lr()["lr"][0] == pytest.approx(0.1)

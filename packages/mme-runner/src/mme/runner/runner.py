@@ -579,23 +579,20 @@ class Runner:
         return MODEL_WRAPPERS.build(cfg, default_args=dict(module=model))
 
     def scale_lr(self, optim_wrapper: Any, auto_scale_lr: dict | None = None) -> None:
-        """Scale the learning rates by (real total batch size) / ``base_batch_size``."""
-        if not auto_scale_lr or not auto_scale_lr.get("enable", False):
-            return
-        if "base_batch_size" not in auto_scale_lr:
-            raise KeyError(
-                "auto_scale_lr needs base_batch_size, e.g. dict(enable=True, base_batch_size=16)"
-            )
+        """Scale the learning rates by (real total batch size) / ``base_batch_size``.
+
+        ``auto_scale_lr=dict(enable=True, base_batch_size=16)``; nothing happens when it is
+        None or not enabled.
+        """
+        from mme.optim import auto_scale_lr as scale
+
         batch_size = self.train_dataloader.batch_size or 1
-        ratio = self._world_size * batch_size / auto_scale_lr["base_batch_size"]
-        wrappers = optim_wrapper.values() if hasattr(optim_wrapper, "values") else [optim_wrapper]
-        for wrapper in wrappers:
-            for group in wrapper.optimizer.param_groups:
-                group["lr"] = group["lr"] * ratio
-        self.logger.info(
-            f"LR is scaled by {ratio:.4g} (auto_scale_lr, real batch size "
-            f"{self._world_size * batch_size})"
-        )
+        ratio = scale(optim_wrapper, auto_scale_lr, batch_size, self._world_size)
+        if ratio is not None:
+            self.logger.info(
+                f"LR is scaled by {ratio:.4g} (auto_scale_lr, total batch size "
+                f"{self._world_size * batch_size})"
+            )
 
     # --------------------------------------------------------------------- hooks
     def register_hook(self, hook: Hook | dict, priority: int | str | None = None) -> None:
