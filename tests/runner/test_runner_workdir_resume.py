@@ -236,3 +236,23 @@ def test_dynamic_intervals_of_the_iteration_loop(tmp_path: Path) -> None:
     )
     runner.train()
     assert calls == [4, 6, 8, 10]
+
+
+@pytest.mark.spec("RUN-16")
+def test_save_begin_and_filename_tmpl(tmp_path: Path) -> None:
+    runner = make_runner(
+        tmp_path,
+        train_cfg=dict(by_epoch=True, max_epochs=6, val_interval=100),
+        train_dataloader=DataLoader(points(4), batch_size=4, collate_fn=collate),
+        default_hooks=dict(
+            checkpoint=dict(interval=2, save_begin=3, filename_tmpl="ckpt_{}.pth"), logger=None
+        ),
+    )
+    runner.train()
+    # epochs 3 and 5 (every 2 from 3), and the last one
+    assert sorted(p.name for p in tmp_path.glob("*.pth")) == [
+        "ckpt_3.pth",
+        "ckpt_5.pth",
+        "ckpt_6.pth",
+    ]
+    assert (tmp_path / "last_checkpoint").read_text() == str(tmp_path / "ckpt_6.pth")
