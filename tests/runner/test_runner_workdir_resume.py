@@ -236,6 +236,8 @@ def test_dynamic_intervals_of_the_iteration_loop(tmp_path: Path) -> None:
     )
     runner.train()
     assert calls == [4, 6, 8, 10]
+    log = Path(runner.log_dir, f"{runner.timestamp}.log").read_text()
+    assert "log_processor.by_epoch=True but train_cfg trains by iteration" in log
 
 
 @pytest.mark.spec("RUN-16")

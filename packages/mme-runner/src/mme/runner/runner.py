@@ -673,6 +673,13 @@ class Runner:
         started = time.time()
         self._hooks_at = {}  # hooks may narrow their points once the run is known
         self._train_loop = self.build_train_loop(self._train_loop)
+        by_epoch = not isinstance(self._train_loop, IterBasedTrainLoop)
+        if self.log_processor.by_epoch != by_epoch:
+            self.logger.warning(
+                f"log_processor.by_epoch={self.log_processor.by_epoch} but train_cfg trains by "
+                f"{'epoch' if by_epoch else 'iteration'}: set log_processor=dict(by_epoch="
+                f"{by_epoch}) for log lines that match"
+            )
         self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
         self.scale_lr(self.optim_wrapper, self.auto_scale_lr)
         if self.param_schedulers is not None:
