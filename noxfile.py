@@ -252,3 +252,28 @@ def bench(session: nox.Session) -> None:
                 out.write(json.dumps({"bench": script.stem, "crashed": True}) + "\n")
     harness = str(ROOT / "tools" / "benchmarks" / "_harness.py")
     session.run("python", harness, str(results), *[s.stem for s in chosen])
+
+
+DEMO_CHECK = """
+import json, pathlib, sys
+work_dir = pathlib.Path(sys.argv[1])
+runs = sorted(p for p in work_dir.iterdir() if (p / "vis_data" / "scalars.json").is_file())
+records = [json.loads(line) for line in (runs[-1] / "vis_data" / "scalars.json").open()]
+accuracy = [r["accuracy"] for r in records if "accuracy" in r][-1]
+print(f"final validation accuracy: {accuracy:.2f} %")
+sys.exit(0 if accuracy >= 95 else 1)
+"""
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job: train the digits classifier of examples/digits from its config."""
+    install(session, TORCH)
+    dists = [f"-e{package_dir(d)}" for d in closure("mme-runner")] + [f"-e{package_dir('mme')}"]
+    install(session, *dists, "scikit-learn")
+    work_dir = Path(session.create_tmp()) / "digits"
+    shutil.rmtree(work_dir, ignore_errors=True)
+    config = str(ROOT / "examples" / "digits" / "digits_config.py")
+    env = {"OMP_NUM_THREADS": "1"}  # one thread per process: fastest for a small model
+    session.run("mme", "train", config, "--work-dir", str(work_dir), env=env)
+    session.run("python", "-c", DEMO_CHECK, str(work_dir))

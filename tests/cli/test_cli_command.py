@@ -84,7 +84,8 @@ def test_command_of_a_missing_distribution_names_the_extra(
         distribution="mme-runner",
         install='pip install "mme[runner]"',
     )
-    monkeypatch.setattr(commands, "COMMANDS", (*commands.COMMANDS, missing))
+    others = tuple(c for c in commands.COMMANDS if c.name != "train")
+    monkeypatch.setattr(commands, "COMMANDS", (*others, missing))
     with pytest.raises(SystemExit) as exc:
         main(["train", "config.py"])
     assert exc.value.code == 2
@@ -134,3 +135,22 @@ def test_registry_subcommand_rejects_an_unknown_registry_with_a_suggestion() -> 
     result = run_mme("registry", "list", "OPTIMIZRES")
     assert result.returncode == 2
     assert "OPTIMIZERS" in result.stderr
+
+
+def test_train_and_test_commands_point_to_mme_runner() -> None:
+    for name in ("train", "test"):
+        command = commands.find(name)
+        assert command is not None
+        assert command.module == f"mme.runner.cli.{name}"
+        assert command.distribution == "mme-runner"
+        assert command.install == 'pip install "mme[runner]"'
+
+
+def test_train_without_mme_runner_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "mme.runner", None)
+    monkeypatch.delitem(sys.modules, "mme.runner.cli.train", raising=False)
+    monkeypatch.delitem(sys.modules, "mme.runner.cli", raising=False)
+    command = commands.find("train")
+    assert command is not None
+    with pytest.raises(CommandUnavailable, match=r"'mme train' needs the mme-runner distribution"):
+        commands.load(command)

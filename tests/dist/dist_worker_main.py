@@ -1,7 +1,7 @@
 """One rank of a multi-process test: ``dist_worker_main.py SCENARIO LAUNCHER TIMEOUT OUT``.
 
-SCENARIO is a function of dist_scenarios.py, or ``path/to/file.py::function`` for the
-scenarios of another package's tests (tests/runner reuses this harness that way).
+SCENARIO is a function of dist_scenarios.py, or ``path/to/file.py::function`` (or
+``path/to/file.py:function``) for the scenarios of another package's tests.
 
 Starts the process group with ``mme.dist.init_dist(LAUNCHER, backend='gloo')`` from the
 launcher variables the harness set, runs ``SCENARIO`` of dist_scenarios.py and pickles its
@@ -21,9 +21,11 @@ from pathlib import Path
 def main() -> None:
     scenario, launcher, timeout, out = sys.argv[1:5]
     source = Path(__file__).with_name("dist_scenarios.py")
-    if ":" in scenario:  # path/to/file.py::function (or file.py:function)
-        path, scenario = scenario.rsplit(":", 1)
-        source = Path(path.removesuffix(":"))
+    # FILE.py::FUNCTION (tests/runner) or FILE.py:FUNCTION (tests/optim) for other test folders
+    separator = "::" if "::" in scenario else ":" if ":" in scenario else None
+    if separator is not None:
+        path, scenario = scenario.rsplit(separator, 1)
+        source = Path(path)
     spec = importlib.util.spec_from_file_location(source.stem, source)
     assert spec is not None
     assert spec.loader is not None

@@ -71,6 +71,20 @@ COMMANDS: tuple[Command, ...] = (
         install='pip install "mme[analysis]"',
     ),
     Command(
+        name="train",
+        help="train a model from a config file",
+        module="mme.runner.cli.train",
+        distribution="mme-runner",
+        install='pip install "mme[runner]"',
+    ),
+    Command(
+        name="test",
+        help="evaluate a checkpoint on the test set of a config file",
+        module="mme.runner.cli.test",
+        distribution="mme-runner",
+        install='pip install "mme[runner]"',
+    ),
+    Command(
         name="plot-lr",
         help="draw the learning rate and momentum schedule of a config",
         module="mme.optim.cli",

@@ -1,0 +1,105 @@
+"""Small models, datasets and evaluators shared by the runner tests.
+
+``ToyBase`` is ``mme.runner.model.BaseModel`` when it is installed; otherwise a stand-in
+with the same ``train_step`` / ``val_step`` / ``test_step`` contract (RUN-06), so that the
+Runner's tests do not depend on the model package being merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+try:
+    from mme.runner.model import BaseModel as ToyBase
+except ImportError:  # the model package is not merged yet
+
+    class ToyBase(nn.Module):  # type: ignore[no-redef]
+        """Stand-in for BaseModel: the dataflow of RUN-06 with an identity preprocessor."""
+
+        def _run(self, data: Any, mode: str) -> Any:
+            if isinstance(data, dict):
+                return self(**data, mode=mode)
+            if isinstance(data, list | tuple):
+                return self(*data, mode=mode)
+            raise TypeError(f"unsupported data type {type(data).__name__}")
+
+        def train_step(self, data: Any, optim_wrapper: Any) -> dict[str, torch.Tensor]:
+            with optim_wrapper.optim_context(self):
+                losses = self._run(data, "loss")
+            log_vars = {}
+            for name, value in losses.items():
+                log_vars[name] = value.mean()
+            loss = sum(v for k, v in log_vars.items() if "loss" in k)
+            log_vars["loss"] = loss
+            optim_wrapper.update_params(loss)
+            return {k: v.detach() for k, v in log_vars.items()}
+
+        def val_step(self, data: Any) -> list:
+            return self._run(data, "predict")  # type: ignore[no-any-return]
+
+        def test_step(self, data: Any) -> list:
+            return self._run(data, "predict")  # type: ignore[no-any-return]
+
+
+class ToyModel(ToyBase):
+    """The logging tutorial's model (EX-30): one Linear, two losses."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(1, 1)
+
+    def forward(self, img: torch.Tensor, label: torch.Tensor, mode: str = "tensor") -> Any:
+        feat = self.linear(img)
+        if mode == "loss":
+            return dict(loss1=(feat - label).pow(2), loss2=(feat - label).abs())
+        return [dict(pred=f, gt=g) for f, g in zip(feat, label, strict=True)]
+
+
+class Classifier(ToyBase):
+    """A two-class MLP over 2-D points; ``predict`` returns (score, label) pairs."""
+
+    def __init__(self, hidden: int = 8) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, hidden), nn.ReLU(), nn.Linear(hidden, 2))
+
+    def forward(self, inputs: torch.Tensor, labels: torch.Tensor, mode: str = "tensor") -> Any:
+        logits = self.net(inputs)
+        if mode == "loss":
+            return dict(loss=nn.functional.cross_entropy(logits, labels))
+        return list(zip(logits.argmax(1).tolist(), labels.tolist(), strict=True))
+
+
+def points(n: int, seed: int = 0) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """``n`` 2-D points: class 1 when x + y > 0 (separable, learnt in a few epochs)."""
+    g = torch.Generator().manual_seed(seed)
+    xs = torch.randn(n, 2, generator=g)
+    return [(x, torch.tensor(int(x.sum() > 0))) for x in xs]
+
+
+def collate(
+    batch: Sequence[tuple[torch.Tensor, torch.Tensor]],
+) -> tuple[torch.Tensor, torch.Tensor]:
+    xs, ys = zip(*batch, strict=True)
+    return torch.stack(xs), torch.stack(ys)
+
+
+class AccuracyEvaluator:
+    """A duck-typed evaluator: ``process`` the (pred, gt) pairs, ``evaluate`` the accuracy."""
+
+    def __init__(self, name: str = "accuracy") -> None:
+        self.name = name
+        self.results: list[bool] = []
+        self.dataset_meta: dict | None = None
+
+    def process(self, data_samples: Sequence[tuple[int, int]], data_batch: Any = None) -> None:
+        self.results.extend(p == g for p, g in data_samples)
+
+    def evaluate(self, size: int) -> dict[str, float]:
+        correct = sum(self.results)
+        total = len(self.results)
+        self.results = []
+        return {self.name: 100.0 * correct / max(total, 1)}

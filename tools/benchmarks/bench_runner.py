@@ -1,0 +1,256 @@
+"""Benchmark: the Runner's per-iteration overhead, ``import mme.runner``, ``save_checkpoint``.
+
+Measured in one run, against baselines measured in the same run:
+
+1. One training epoch of a tiny MLP (in-memory data, batch 32, 256 iterations) with a full
+   Runner (default hooks, logging every 10 iterations, a DefaultSampler, a checkpoint at the
+   end of the epoch) against a hand-written PyTorch loop doing the same (shuffled DataLoader,
+   SGD, torch.save at the end): target <= 1.15x. MMEngine 0.10.7's Runner on the same job is
+   shown beside it when it is installed. PyTorch Lightning is not installed here (it would
+   pull its own dependencies into the shared environment), so it is left out.
+2. ``import mme.runner`` against ``import torch``, in fresh interpreters: target <= +0.3 s.
+3. ``save_checkpoint`` of a 200 MB state against ``torch.save`` of the same: target <= 1.1x.
+
+Each figure is the best of several repeats, with one intra-op thread. Exit status 1 if a
+target is missed::
+
+    /work/venv/bin/python tools/benchmarks/bench_runner.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+ITERS = 256
+BATCH = 32
+TARGET_OVERHEAD = 1.15
+TARGET_IMPORT_S = 0.3
+TARGET_SAVE = 1.1
+
+
+def dataset() -> list[tuple[torch.Tensor, torch.Tensor]]:
+    g = torch.Generator().manual_seed(0)
+    xs = torch.randn(ITERS * BATCH, 16, generator=g)
+    return [(x, torch.tensor(int(x.sum() > 0))) for x in xs]
+
+
+def mlp() -> nn.Sequential:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 2))
+
+
+def collate(batch: list) -> tuple[torch.Tensor, torch.Tensor]:
+    xs, ys = zip(*batch, strict=True)
+    return torch.stack(xs), torch.stack(ys)
+
+
+# ------------------------------------------------------------------ hand-written loop
+def hand_written(data: list, work_dir: Path, epochs: int) -> float:
+    """Seconds per iteration of the last epoch."""
+    model = mlp()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    loader = DataLoader(data, batch_size=BATCH, shuffle=True, collate_fn=collate)
+    seconds = 0.0
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        model.train()
+        for x, y in loader:
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+        torch.save(
+            {"state_dict": model.state_dict(), "optimizer": optimizer.state_dict()},
+            work_dir / f"epoch_{epoch + 1}.pth",
+        )
+        seconds = time.perf_counter() - start
+    return seconds / len(loader)
+
+
+# ----------------------------------------------------------------------------- mme
+def mme_runner(data: list, work_dir: Path, epochs: int) -> float:
+    from mme.runner import BaseModel, Hook, Runner
+
+    class Net(BaseModel):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = mlp()
+
+        def forward(self, x: torch.Tensor, y: torch.Tensor, mode: str = "tensor") -> Any:
+            return {"loss": nn.functional.cross_entropy(self.net(x), y)}
+
+    class EpochTimer(Hook):
+        priority = "LOWEST"
+
+        def before_train_epoch(self, runner: Any) -> None:
+            self.start = time.perf_counter()
+
+        def after_train_epoch(self, runner: Any) -> None:
+            self.seconds = time.perf_counter() - self.start
+
+    timer = EpochTimer()
+    runner = Runner(
+        model=Net(),
+        work_dir=str(work_dir),
+        train_dataloader=dict(
+            dataset=data,
+            sampler=dict(type="DefaultSampler", shuffle=True),
+            batch_size=BATCH,
+            collate_fn=collate,
+        ),
+        train_cfg=dict(by_epoch=True, max_epochs=epochs),
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
+        custom_hooks=[timer],
+        log_level="WARNING",
+    )
+    runner.train()
+    return timer.seconds / ITERS
+
+
+# ------------------------------------------------------------------------- mmengine
+def mmengine_runner(data: list, work_dir: Path, epochs: int) -> float:
+    from mmengine.hooks import Hook
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner
+
+    class Net(BaseModel):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = mlp()
+
+        def forward(self, x: torch.Tensor, y: torch.Tensor, mode: str = "tensor") -> Any:
+            return {"loss": nn.functional.cross_entropy(self.net(x), y)}
+
+    class EpochTimer(Hook):
+        priority = "LOWEST"
+
+        def before_train_epoch(self, runner: Any) -> None:
+            self.start = time.perf_counter()
+
+        def after_train_epoch(self, runner: Any) -> None:
+            self.seconds = time.perf_counter() - self.start
+
+    timer = EpochTimer()
+    runner = Runner(
+        model=Net(),
+        work_dir=str(work_dir),
+        train_dataloader=dict(
+            dataset=data,
+            sampler=dict(type="DefaultSampler", shuffle=True),
+            batch_size=BATCH,
+            collate_fn=collate,
+        ),
+        train_cfg=dict(by_epoch=True, max_epochs=epochs),
+        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
+        custom_hooks=[timer],
+        log_level="WARNING",
+    )
+    runner.train()
+    return timer.seconds / ITERS
+
+
+def best(fn: Any, repeats: int, data: list, epochs: int) -> float:
+    times = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            times.append(fn(data, Path(tmp), epochs))
+    return min(times)
+
+
+# ----------------------------------------------------------------------- import time
+def import_seconds(statement: str, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        times.append(float(out.stdout.strip()))
+    return min(times)
+
+
+# ------------------------------------------------------------------------ checkpoint
+def save_times(repeats: int) -> tuple[float, float]:
+    from mme.runner import save_checkpoint
+
+    state = {
+        "state_dict": {f"layer{i}.weight": torch.randn(1_000_000) for i in range(50)},
+        "meta": {"epoch": 1, "iter": 100},
+    }
+    mme_times, torch_times = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            torch.save(state, Path(tmp) / "torch.pth")
+            torch_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            save_checkpoint(state, Path(tmp) / "mme.pth")
+            mme_times.append(time.perf_counter() - start)
+    return min(mme_times), min(torch_times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    os.environ["OMP_NUM_THREADS"] = "1"
+    logging.disable(logging.WARNING)
+    data = dataset()
+    failures = []
+
+    hand = best(hand_written, args.repeats, data, epochs=2)
+    ours = best(mme_runner, args.repeats, data, epochs=2)
+    ratio = ours / hand
+    print(f"per iteration: hand-written loop {hand * 1e6:7.0f} us")
+    print(
+        f"               mme Runner        {ours * 1e6:7.0f} us  ({ratio:.2f}x, "
+        f"target <= {TARGET_OVERHEAD}x)"
+    )
+    try:
+        theirs = best(mmengine_runner, args.repeats, data, epochs=2)
+        print(f"               MMEngine 0.10.7   {theirs * 1e6:7.0f} us  ({theirs / hand:.2f}x)")
+    except Exception as error:
+        print(f"               MMEngine 0.10.7   not measured ({type(error).__name__}: {error})")
+    print("               PyTorch Lightning  not measured (not installed in this environment)")
+    if ratio > TARGET_OVERHEAD:
+        failures.append("per-iteration overhead")
+
+    torch_import = import_seconds("import torch", args.repeats)
+    runner_import = import_seconds("import mme.runner", args.repeats)
+    extra = runner_import - torch_import
+    print(
+        f"import: torch {torch_import:.2f} s, mme.runner {runner_import:.2f} s "
+        f"(+{extra:.2f} s, target <= +{TARGET_IMPORT_S} s)"
+    )
+    if extra > TARGET_IMPORT_S:
+        failures.append("import time")
+
+    ours_save, torch_save = save_times(args.repeats)
+    save_ratio = ours_save / torch_save
+    print(
+        f"save 200 MB: torch.save {torch_save:.3f} s, save_checkpoint {ours_save:.3f} s "
+        f"({save_ratio:.2f}x, target <= {TARGET_SAVE}x)"
+    )
+    if save_ratio > TARGET_SAVE:
+        failures.append("save_checkpoint")
+    if failures:
+        print("MISSED:", ", ".join(failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
