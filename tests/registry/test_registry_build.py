@@ -294,7 +294,8 @@ def test_build_calls_a_registered_function(capsys: pytest.CaptureFixture) -> Non
 
 @pytest.mark.spec("REG-04")
 def test_manager_mixin_classes_are_built_with_get_instance() -> None:
-    class ManagerMixin:  # the name is what the registry recognises
+    class Named:  # the marker of the named-instance protocol, not a name, is recognised
+        __mme_named_instances__ = True
         instances: ClassVar[dict[str, Any]] = {}
 
         @classmethod
@@ -303,7 +304,7 @@ def test_manager_mixin_classes_are_built_with_get_instance() -> None:
                 cls.instances[name] = cls(name, **kwargs)
             return cls.instances[name]
 
-    class Visualizer(ManagerMixin):
+    class Visualizer(Named):
         def __init__(self, name: str, width: int = 1) -> None:
             self.name = name
             self.width = width

@@ -104,3 +104,50 @@ def test_concurrent_scoped_builds_and_lazy_location(make_module: Callable[..., A
         expected = ("AlphaHead", "regtest_alpha") if worker % 2 else ("BetaHead", "regtest_beta")
         assert {row[:2] for row in rows} == {expected}
         assert [row[2] for row in rows] == list(range(100))
+
+
+@pytest.mark.spec("REG-02", "REG-04")
+def test_lookups_of_missing_names_and_builds_while_other_threads_register() -> None:
+    # Before: building the "did you mean" of a missing name iterated the live table and
+    # raised "dictionary changed size during iteration" while another thread registered.
+    root = Registry("r", scope="t_root")
+    child = Registry("r", parent=root, scope="t_child")
+
+    class Built:
+        def __init__(self, value: int = 0) -> None:
+            self.value = value
+
+    root.register_module(module=Built)
+    barrier = threading.Barrier(8)
+    stop = threading.Event()
+
+    def register(worker: int) -> int:
+        barrier.wait()
+        count = 0
+        while not stop.is_set() and count < 500:
+            target = root if count % 2 else child
+            target.register_module(name=f"w{worker}_{count}", module=int)
+            count += 1
+        return count
+
+    def look_up(worker: int) -> int:
+        barrier.wait()
+        misses = 0
+        for i in range(40):
+            assert f"missing_{worker}_{i}" not in child
+            with pytest.raises(KeyError, match="is not registered"):
+                child.get(f"w{worker}_{i}x")
+            with pytest.raises(KeyError, match="is not registered"):
+                child.build({"type": f"nothing_{i}"})
+            assert child.build({"type": "Built", "value": i}).value == i
+            misses += 1
+        return misses
+
+    with ThreadPoolExecutor(8) as pool:
+        writers = [pool.submit(register, w) for w in range(4)]
+        readers = [pool.submit(look_up, w) for w in range(4, 8)]
+        try:
+            assert [r.result(timeout=60) for r in readers] == [40] * 4
+        finally:
+            stop.set()
+        assert all(w.result(timeout=60) > 0 for w in writers)

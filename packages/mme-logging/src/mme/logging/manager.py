@@ -40,6 +40,7 @@ class ManagerMixin:
 
     _instances: ClassVar[dict[str, Any]] = {}
     _instances_lock: ClassVar[threading.RLock] = threading.RLock()
+    __mme_named_instances__: ClassVar[bool] = True  # mme.registry builds these with get_instance
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

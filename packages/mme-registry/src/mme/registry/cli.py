@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from mme.registry.display import location_status, registry_table, render_table
-from mme.registry.errors import did_you_mean
+from mme.registry._suggest import did_you_mean
 from mme.registry.registry import Registry
 from mme.registry.root import ROOT_REGISTRIES
 

@@ -8,6 +8,11 @@ several optional distributions); it is remembered and reported, with the
 from __future__ import annotations
 
 import importlib
+import logging
+
+from mme.registry.errors import add_note
+
+_logger = logging.getLogger("mme.registry")
 
 
 def distribution_for(module: str) -> str:
@@ -50,3 +55,28 @@ def import_location(location: str) -> str | None:
             )
         return f"location {location!r} does not exist (no module named {missing!r})"
     return None
+
+
+def import_locations(locations: tuple[str, ...], owner: str) -> dict[str, str]:
+    """Import each location; return `{location: why it is unavailable}` for those missing.
+
+    Args:
+        locations: Module names, imported in order.
+        owner: The registry, as messages name it (`'"model" registry (scope "mme")'`).
+
+    An error other than a missing location propagates with a note naming the location
+    and `owner`.
+    """
+    problems: dict[str, str] = {}
+    for location in locations:
+        try:
+            problem = import_location(location)
+        except Exception as error:
+            add_note(error, f"mme.registry: raised while importing {location!r}, a location of the {owner}")
+            raise
+        if problem is None:
+            _logger.debug("Modules of the %s were imported from %s", owner, location)
+        else:
+            problems[location] = problem
+            _logger.debug("The %s: %s", owner, problem)
+    return problems

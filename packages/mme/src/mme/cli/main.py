@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
 from collections.abc import Sequence
 
+from mme.cli._suggest import did_you_mean
 from mme.cli.commands import COMMANDS, CommandUnavailable, find, load
 from mme.cli.versions import installed_versions
 
@@ -48,8 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = find(options.command)
     if command is None:
         names = [c.name for c in COMMANDS]
-        close = difflib.get_close_matches(options.command, names, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(options.command, names, n=1)
         parser.exit(
             2, f"mme: unknown command '{options.command}'.{hint} Commands: {', '.join(names)}\n"
         )

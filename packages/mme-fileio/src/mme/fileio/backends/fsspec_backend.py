@@ -13,7 +13,8 @@ import fsspec
 from fsspec.core import split_protocol, url_to_fs
 
 from mme.fileio.backends.base import BaseStorageBackend, PathLike, check_list_args
-from mme.fileio.errors import MissingExtraError, StorageFileNotFoundError, did_you_mean
+from mme.fileio._suggest import did_you_mean
+from mme.fileio.errors import MissingExtraError, StorageFileNotFoundError
 
 #: fsspec protocol -> the extra of mme-fileio that installs its implementation.
 EXTRA_OF_PROTOCOL = {"s3": "s3", "s3a": "s3", "http": "http", "https": "http"}
