@@ -1,8 +1,10 @@
 """Importing a registry's ``locations``: the modules whose import registers its entries.
 
 A location that is not installed is not an error by itself (a registry tree spans
-several optional distributions); it is remembered and reported, with the
-``pip install`` command, when a name is looked up and not found.
+several optional distributions); it is remembered and reported, with the distribution
+that provides it, when a name is looked up and not found. No `pip install NAME`
+command is suggested for mme's own distributions: they are not on a public package
+index, so the message points to the installation guide instead.
 """
 
 from __future__ import annotations
@@ -27,6 +29,17 @@ def distribution_for(module: str) -> str:
     return parts[0]
 
 
+def install_hint(module: str) -> str:
+    """Where `module` comes from, said so that it cannot suggest a command that fails."""
+    distribution = distribution_for(module)
+    if distribution.startswith("mme-"):
+        return (
+            f"it is part of the {distribution} distribution; install that from the mme "
+            "repository, see docs/install.md"
+        )
+    return f"it is part of the {distribution!r} distribution"
+
+
 def _package_root(module: str) -> str:
     """The import path of the package that ``distribution_for(module)`` installs."""
     parts = module.split(".")
@@ -49,10 +62,7 @@ def import_location(location: str) -> str | None:
             raise
         root = _package_root(location)
         if missing == root or root.startswith(missing + "."):
-            return (
-                f"location {location!r} is not installed "
-                f"(install it with: pip install {distribution_for(location)})"
-            )
+            return f"location {location!r} is not installed ({install_hint(location)})"
         return f"location {location!r} does not exist (no module named {missing!r})"
     return None
 
@@ -72,7 +82,9 @@ def import_locations(locations: tuple[str, ...], owner: str) -> dict[str, str]:
         try:
             problem = import_location(location)
         except Exception as error:
-            add_note(error, f"mme.registry: raised while importing {location!r}, a location of the {owner}")
+            add_note(
+                error, f"mme.registry: raised while importing {location!r}, a location of the {owner}"
+            )
             raise
         if problem is None:
             _logger.debug("Modules of the %s were imported from %s", owner, location)
