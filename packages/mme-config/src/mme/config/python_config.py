@@ -88,14 +88,19 @@ def _lazy_assign(name: str, module: str, attrs: tuple[str, ...], node: ast.stmt)
     return ast.fix_missing_locations(ast.copy_location(assign, node))
 
 
-def parse_python_config(text: str, path: str) -> PythonConfigSource:
+def parse_python_config(text: str, path: str, has_base_refs: bool = False) -> PythonConfigSource:
     """Parse and rewrite a Python config (see the module docstring).
 
+    Args:
+        text: The config's source, after substitutions.
+        path: The file, for messages.
+        has_base_refs: Whether `{{_base_.key}}` placeholders were put in the text.
+
     Raises:
-        ConfigError: Invalid syntax, a non-literal ``_base_``, or an import that
+        ConfigError: Invalid syntax, a non-literal `_base_`, or an import that
             cannot be made lazy; the message gives the file and line.
     """
-    has_refs = "_mme_base_ref_" in text
+    has_refs = has_base_refs
     try:
         if "_base_" not in text and "import" not in text and "read_base" not in text:
             # Nothing to rewrite: compile the text directly (one pass instead of two).
