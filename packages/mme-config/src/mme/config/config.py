@@ -147,7 +147,12 @@ class Config:
                 )
             if import_custom_modules:
                 import_modules(imports, filename or "config")
-        cfg = Config(data, text, filename, loaded.env_variables)
+        try:
+            cfg = Config(data, text, filename, loaded.env_variables)
+        except RecursionError:
+            raise ConfigError(
+                f"{filename or 'config'}: the config is nested too deeply to read"
+            ) from None
         object.__setattr__(cfg, "_sources", loaded.sources)
         return cfg
 

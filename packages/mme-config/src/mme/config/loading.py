@@ -143,10 +143,13 @@ class ConfigLoader:
             text = substitute_environment(text, path, self.result.env_variables, env_marks)
         text = replace_base_references(text, marks)
         source = SourceFile(path, fmt, text)
-        if fmt == "python":
-            data = self._load_python(text, path, stack, marks)
-        else:
-            data = self._load_data(text, fmt, path, stack, marks)
+        try:
+            if fmt == "python":
+                data = self._load_python(text, path, stack, marks)
+            else:
+                data = self._load_data(text, fmt, path, stack, marks)
+        except RecursionError:
+            raise ConfigError(f"{path}: the config is nested too deeply to read") from None
         self.result.sources.append(source)
         return data
 

@@ -58,6 +58,8 @@ class PythonConfigSource:
     bases: list[str] = field(default_factory=list)
     base_imports: list[BaseImport] = field(default_factory=list)
     lazy_names: dict[str, LazyObject] = field(default_factory=dict)
+    #: Names bound by real (standard-library) imports: name -> (module, attribute).
+    imported_names: dict[str, tuple[str, str]] = field(default_factory=dict)
     uses_base_object: bool = False
     has_base_refs: bool = False
 
@@ -170,6 +172,8 @@ def _rewrite_import(
             )
         module = node.module or ""
         if _imported_for_real(module):
+            for alias in node.names:
+                source.imported_names[alias.asname or alias.name] = (module, alias.name)
             return [node]
         out: list[ast.stmt] = []
         for alias in node.names:
@@ -251,5 +255,12 @@ def execute_python_config(
             continue
         if key in lazy and isinstance(value, LazyObject) and value == lazy[key]:
             continue
+        if key in source.imported_names and value is _imported(*source.imported_names[key]):
+            continue  # `from collections import OrderedDict`: an import, not a config key
         result[key] = value
     return result
+
+
+def _imported(module: str, name: str) -> Any:
+    """What `from module import name` bound, or a fresh object when it is gone."""
+    return getattr(sys.modules.get(module), name, object())
