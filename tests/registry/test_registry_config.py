@@ -11,8 +11,11 @@ from typing import Any
 
 import pytest
 
-from mme.config import Config
-from mme.registry import MODELS, OPTIMIZERS, init_default_scope
+# mme-registry does not depend on mme-config: these tests need both installed.
+pytest.importorskip("mme.config", reason="mme-config is not installed")
+
+from mme.config import Config  # noqa: E402
+from mme.registry import MODELS, OPTIMIZERS, Registry, init_default_scope  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -107,3 +110,19 @@ def test_without_the_scope_the_error_points_to_it(configs: Path) -> None:
     message = str(info.value)
     assert "'YOLOX' is not registered in the \"model\" registry" in message
     assert "write type='regtest_alpha.YOLOX' or set _scope_='regtest_alpha'" in message
+
+
+@pytest.mark.spec("REG-04")
+def test_default_args_may_be_a_config() -> None:
+    reg = Registry("thing", scope="regtest_defaults")
+
+    @reg.register_module()
+    class Thing:
+        def __init__(self, size: int, colour: str = "red") -> None:
+            self.size = size
+            self.colour = colour
+
+    built = reg.build(dict(type="Thing", size=2), default_args=Config(dict(colour="blue")))
+    assert (built.size, built.colour) == (2, "blue")
+    built = reg.build(Config(dict(size=3)), default_args=Config(dict(type="Thing")))
+    assert (built.size, built.colour) == (3, "red")

@@ -6,7 +6,7 @@ A Python config is executed. Before it runs, its syntax tree is rewritten:
 * ``with read_base(): from .base import *`` blocks are read as base imports and
   removed (their names are bound before the code runs);
 * top-level ``import`` statements of non-standard-library modules become
-  :class:`~mme.config.lazy.LazyObject` bindings, so that parsing imports nothing.
+  `LazyObject` bindings, so that parsing imports nothing.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ class Registry:
         name: What the registry holds, e.g. ``'model'``; used in messages and logs.
         build_func: ``build_func(cfg, *args, registry=..., **kwargs)`` that builds an
             object from a config. Defaults to the parent's, else
-            :func:`~mme.registry.build_from_cfg`.
+            `build_from_cfg`.
         parent: The parent registry; this one finds everything the parent finds.
         scope: The scope (package) name of the registry. Defaults to the top-level
             package of the module that creates it.
@@ -251,7 +251,7 @@ class Registry:
     split_scope_key = staticmethod(split_scope_key)
 
     def _get_root_registry(self) -> Registry:
-        """The root of the tree (MMEngine's name for :attr:`root`)."""
+        """The root of the tree (MMEngine's name for `root`)."""
         return self._root
 
     def _add_child(self, registry: Registry) -> None:

@@ -50,7 +50,7 @@ def count_registered_modules(
 
     Returns:
         ``{'scan_date': 'YYYYmmddHHMMSS', 'registries': {'MODELS': [...], ...}}``, the
-        lists as returned by :func:`traverse_registry_tree`.
+        lists as returned by `traverse_registry_tree`.
     """
     from mme.registry.root import ROOT_REGISTRIES
 
