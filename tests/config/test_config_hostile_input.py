@@ -38,7 +38,8 @@ def test_a_yaml_alias_bomb_fails_fast_naming_the_file(tmp_path: Path) -> None:
 
 def test_ordinary_aliases_still_work() -> None:
     cfg = Config.fromstring("base: &b {lr: 0.1}\nopt: *b\nlist: [*b, *b]\n", ".yaml")
-    assert cfg.opt.lr == 0.1 and cfg.list[1].lr == 0.1
+    assert cfg.opt.lr == 0.1
+    assert cfg.list[1].lr == 0.1
 
 
 def test_a_base_outside_the_folder_is_refused_in_data_only_mode(tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ def test_copy_is_a_config_that_can_be_dumped(tmp_path: Path) -> None:
     cfg = Config.fromfile(path)
     copied = cfg.copy()
     assert type(copied) is Config
-    assert copied.filename == cfg.filename and copied.text == cfg.text
+    assert copied.filename == cfg.filename
+    assert copied.text == cfg.text
     copied.lr = 0.2  # the top level is a copy
     assert cfg.lr == 0.1
     copied.dump(tmp_path / "out.json")
@@ -52,7 +53,9 @@ def test_to_dict_names_lazy_objects_and_drops_imported_names(tmp_path: Path) -> 
         "optimizer": {"type": "torch.optim.SGD", "lr": 0.1},
         "order": collections.OrderedDict,  # assigned to a key: a value like any other
     }
-    assert "OrderedDict" not in cfg and "OD" not in cfg and "SGD" not in cfg
+    assert "OrderedDict" not in cfg
+    assert "OD" not in cfg
+    assert "SGD" not in cfg
     assert "OrderedDict =" not in cfg.pretty_text
 
 
@@ -63,7 +66,8 @@ def test_config_dict_keeps_dict_subclasses() -> None:
     cfg = ConfigDict(counts=counts, ordered=ordered, plain=dict(c=3), items=[counts])
     assert dict.__getitem__(cfg, "counts") is counts
     assert cfg["items"][0] is counts
-    assert type(cfg.ordered) is ConfigDict and cfg.ordered.b == 2  # as MMEngine
+    assert type(cfg.ordered) is ConfigDict
+    assert cfg.ordered.b == 2
     assert type(cfg.plain) is ConfigDict
 
 
@@ -123,4 +127,5 @@ def test_the_modules_of_mme_config_import_each_other_without_cycles() -> None:
 
     for module in graph:
         visit(module, ())
-    assert "formats" in graph["config"] and "formats" in graph["loading"]
+    assert "formats" in graph["config"]
+    assert "formats" in graph["loading"]

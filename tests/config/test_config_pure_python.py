@@ -155,4 +155,8 @@ def test_only_stdlib_and_mme_config_are_imported_while_parsing(tmp_path):
         "sep = os.sep\n"
     )
     raw = Config.fromfile(tmp_path / "cfg.py").to_dict()
-    assert raw == {"runner": {"type": "mme.runner.Runner"}, "arr": "numpy", "sep": __import__("os").sep}
+    assert raw == {
+        "runner": {"type": "mme.runner.Runner"},
+        "arr": "numpy",
+        "sep": __import__("os").sep,
+    }

@@ -44,8 +44,6 @@ def test_the_helper_words_hints_one_way() -> None:
         " Did you mean 'momentus', 'momentum' or 'moment'?"
     )
     assert did_you_mean("xyz", ["optimizer"]) == ""
-    assert close_matches("MASTER_ADRR", ["MASTER_ADDR", "PATH"], n=1, cutoff=0.8) == [
-        "MASTER_ADDR"
-    ]
+    assert close_matches("MASTER_ADRR", ["MASTER_ADDR", "PATH"], n=1, cutoff=0.8) == ["MASTER_ADDR"]
     assert qualified_name(Path) == "pathlib.Path"
     assert qualified_name(3) == "3"

@@ -41,10 +41,13 @@ def test_list_shows_registries_with_entries_in_a_table_and_the_empty_ones_in_one
     assert _run("list") == 0
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if "OPTIMIZERS" in line and "RegtestSGD" not in line]
-    assert len(rows) == 1 and "optimizer" in rows[0] and " 1 " in f"{rows[0]} "
+    assert len(rows) == 1
+    assert "optimizer" in rows[0]
+    assert " 1 " in f"{rows[0]} "
     assert out.count("OPTIMIZERS") == 1  # a row, not also in the empty line
     assert "Empty (22): RUNNERS, RUNNER_CONSTRUCTORS, LOOPS, HOOKS," in out
-    assert out.count("mme-optim") == 1 and out.count("mme-runner") == 1
+    assert out.count("mme-optim") == 1
+    assert out.count("mme-runner") == 1
     assert "pip install" not in out
     assert len(out.splitlines()) < 20
 

@@ -14,8 +14,8 @@ import pytest
 # mme-registry does not depend on mme-config: these tests need both installed.
 pytest.importorskip("mme.config", reason="mme-config is not installed")
 
-from mme.config import Config  # noqa: E402
-from mme.registry import MODELS, OPTIMIZERS, Registry, init_default_scope  # noqa: E402
+from mme.config import Config
+from mme.registry import MODELS, OPTIMIZERS, Registry, init_default_scope
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -403,9 +403,7 @@ def import_modules(custom_imports: Any, filename: str) -> None:
                 raise CustomImportError(
                     f"{filename}: custom_imports cannot import {module!r}: {err}"
                 ) from err
-            _logger.warning(
-                "%s: custom_imports: skipped %r (%s)", filename, module, err
-            )
+            _logger.warning("%s: custom_imports: skipped %r (%s)", filename, module, err)
 
 
 def _read_text(path: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from mme.config._suggest import did_you_mean
 from mme.config.config_dict import ConfigDict
 from mme.config.errors import ConfigError, ConfigFileTypeError
-from mme.config.formats import FORMATS, file_format
+from mme.config.formats import file_format
 from mme.config.merge import inject_scope, merge_into, strip_delete
 from mme.config.packages import module_config_file, package_config_file, split_package_path
 from mme.config.python_config import execute_python_config, parse_python_config

@@ -80,6 +80,45 @@ def _is_read_base(node: ast.stmt) -> bool:
     )
 
 
+def _is_base_assignment(node: ast.stmt) -> bool:
+    """Whether `node` is `_base_ = ...`."""
+    return (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id == "_base_"
+    )
+
+
+def _literal_bases(node: ast.Assign, path: str) -> list[str]:
+    """The file names of `_base_ = 'a.py'` or `_base_ = ['a.py', ...]` (literals only)."""
+    try:
+        value = ast.literal_eval(node.value)
+    except (ValueError, TypeError, SyntaxError):
+        raise ConfigError(
+            f"{path}:{node.lineno}: _base_ must be a file name or a list of file names "
+            "written as literals"
+        ) from None
+    bases = [value] if isinstance(value, str) else value
+    if not isinstance(bases, (list, tuple)) or not all(isinstance(b, str) for b in bases):
+        raise ConfigError(f"{path}:{node.lineno}: _base_ must be a str or a list of str")
+    return list(bases)
+
+
+def _base_imports(node: ast.With, path: str) -> list[BaseImport]:
+    """The `from <config module> import ...` statements of a `with read_base():` block."""
+    imports = []
+    for stmt in node.body:
+        if not isinstance(stmt, ast.ImportFrom):
+            raise ConfigError(
+                f"{path}:{stmt.lineno}: only 'from <config module> import ...' "
+                "statements are allowed inside 'with read_base():'"
+            )
+        names = [(a.name, a.asname or a.name) for a in stmt.names]
+        imports.append(BaseImport(stmt.module or "", stmt.level, names, stmt.lineno))
+    return imports
+
+
 def _lazy_assign(name: str, module: str, attrs: tuple[str, ...], node: ast.stmt) -> ast.Assign:
     call = ast.Call(
         func=ast.Name(id="__mme_lazy__", ctx=ast.Load()),
@@ -114,35 +153,12 @@ def parse_python_config(text: str, path: str, has_base_refs: bool = False) -> Py
     source = PythonConfigSource(path=path, code=_EMPTY, has_base_refs=has_refs)
     body: list[ast.stmt] = []
     for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id == "_base_"
-        ):
-            try:
-                value = ast.literal_eval(node.value)
-            except (ValueError, TypeError, SyntaxError):
-                raise ConfigError(
-                    f"{path}:{node.lineno}: _base_ must be a file name or a list of file "
-                    "names written as literals"
-                ) from None
-            bases = [value] if isinstance(value, str) else value
-            if not isinstance(bases, (list, tuple)) or not all(isinstance(b, str) for b in bases):
-                raise ConfigError(f"{path}:{node.lineno}: _base_ must be a str or a list of str")
-            source.bases.extend(bases)
+        if _is_base_assignment(node):
+            assert isinstance(node, ast.Assign)
+            source.bases.extend(_literal_bases(node, path))
         elif _is_read_base(node):
             assert isinstance(node, ast.With)
-            for stmt in node.body:
-                if not isinstance(stmt, ast.ImportFrom):
-                    raise ConfigError(
-                        f"{path}:{stmt.lineno}: only 'from <config module> import ...' "
-                        "statements are allowed inside 'with read_base():'"
-                    )
-                names = [(a.name, a.asname or a.name) for a in stmt.names]
-                source.base_imports.append(
-                    BaseImport(stmt.module or "", stmt.level, names, stmt.lineno)
-                )
+            source.base_imports.extend(_base_imports(node, path))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             body.extend(_rewrite_import(node, path, source))
         else:

@@ -14,8 +14,8 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from mme.registry.default_scope import DefaultScope
 from mme.registry._suggest import did_you_mean, qualified_name
+from mme.registry.default_scope import DefaultScope
 from mme.registry.errors import RegistryError, add_note
 
 if TYPE_CHECKING:
@@ -56,15 +56,12 @@ def build_from_cfg(
             f"build_from_cfg: registry must be a Registry, got {type(registry).__name__}: "
             f"{registry!r}; pass the registry object (for example MODELS), not its name"
         )
-    if type(cfg) is dict:
-        args = cfg.copy()
-    else:
-        args = _as_dict(cfg)
-        if args is None:
-            raise TypeError(
-                f'Cannot build from the "{registry.name}" registry: the config must be a dict, '
-                f"ConfigDict or Config, got {type(cfg).__name__}: {cfg!r}"
-            )
+    args: dict[str, Any] | None = cfg.copy() if type(cfg) is dict else _as_dict(cfg)
+    if args is None:
+        raise TypeError(
+            f'Cannot build from the "{registry.name}" registry: the config must be a dict, '
+            f"ConfigDict or Config, got {type(cfg).__name__}: {cfg!r}"
+        )
     if default_args is not None:
         defaults = _as_dict(default_args)
         if defaults is None:

@@ -12,9 +12,9 @@ import argparse
 import sys
 import textwrap
 
+from mme.registry._suggest import did_you_mean
 from mme.registry.display import registry_table, render_table
 from mme.registry.locations import distribution_for
-from mme.registry._suggest import did_you_mean
 from mme.registry.registry import Registry
 from mme.registry.root import ROOT_REGISTRIES
 

@@ -8,7 +8,6 @@ message rather than ``KeyError``'s quoted repr, so multi-line hints stay readabl
 from __future__ import annotations
 
 
-
 class RegistryError(KeyError):
     """Base class of the registry's ``KeyError`` subclasses.
 

@@ -83,7 +83,8 @@ def import_locations(locations: tuple[str, ...], owner: str) -> dict[str, str]:
             problem = import_location(location)
         except Exception as error:
             add_note(
-                error, f"mme.registry: raised while importing {location!r}, a location of the {owner}"
+                error,
+                f"mme.registry: raised while importing {location!r}, a location of the {owner}",
             )
             raise
         if problem is None:

@@ -50,7 +50,9 @@ def not_registered(registry: Registry, name: str, key: str) -> Exception:
         f'{key!r} is not registered in the "{registry.name}" registry '
         f"(scopes searched: {searched}).{did_you_mean(name, known)}"
     ]
-    elsewhere = [r.scope for r in registry.root.walk() if r not in lineage and name in r.module_dict]
+    elsewhere = [
+        r.scope for r in registry.root.walk() if r not in lineage and name in r.module_dict
+    ]
     if elsewhere:
         lines.append(
             f"{name!r} is registered in the scope {elsewhere[0]!r} of this registry tree: "

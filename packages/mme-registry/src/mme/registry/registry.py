@@ -529,4 +529,3 @@ class Registry:
         if args or kwargs:
             return self.build_func(cfg, *args, **kwargs, registry=self)
         return self.build_func(cfg, registry=self)
-
