@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from mme.config.config import Config
 from mme.config.config_dict import ConfigDict
-from mme.config.errors import ConfigError, ConfigKeyError
+from mme.config.errors import (
+    ConfigError,
+    ConfigFileTypeError,
+    ConfigKeyError,
+    ConfigTypeError,
+    CustomImportError,
+)
 from mme.config.lazy import LazyObject, read_base
 
 if TYPE_CHECKING:
@@ -32,7 +38,10 @@ __all__ = [
     "Config",
     "ConfigDict",
     "ConfigError",
+    "ConfigFileTypeError",
     "ConfigKeyError",
+    "ConfigTypeError",
+    "CustomImportError",
     "DictAction",
     "Explanation",
     "LazyObject",

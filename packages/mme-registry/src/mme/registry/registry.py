@@ -13,7 +13,6 @@ Scope keys are handled in `mme.registry.scopes`, location imports in
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -22,9 +21,10 @@ from typing import Any, TypeVar, overload
 
 from mme.registry.build_functions import build_from_cfg
 from mme.registry.default_scope import _OVERRIDE, DefaultScope
+from mme.registry.display import registry_table
 from mme.registry.locations import import_locations
 from mme.registry.messages import already_registered, not_registered, unknown_scope
-from mme.registry.scopes import import_scope, split_scope_key
+from mme.registry.scopes import import_scope, infer_scope, split_scope_key
 
 _logger = logging.getLogger("mme.registry")
 _DEBUG = logging.DEBUG
@@ -221,8 +221,6 @@ class Registry:
         )
 
     def __str__(self) -> str:
-        from mme.registry.display import registry_table
-
         return registry_table(self)
 
     # ------------------------------------------------------------------ scopes
@@ -233,20 +231,7 @@ class Registry:
         Frames of ``Registry.__init__`` (and of subclasses' ``__init__``) are skipped, so
         a ``Registry('model')`` written in ``mmdet/registry.py`` gets scope ``'mmdet'``.
         """
-        frame = sys._getframe(1)
-        while frame is not None and (
-            frame.f_code.co_name in ("__init__", "infer_scope")
-            and isinstance(frame.f_locals.get("self"), Registry)
-        ):
-            frame = frame.f_back  # type: ignore[assignment]
-        module = frame.f_globals.get("__name__") if frame is not None else None
-        if not isinstance(module, str) or not module:
-            _logger.warning(
-                'Could not infer the scope of a new registry; using "mme". Pass scope=... '
-                "to Registry to choose it."
-            )
-            return "mme"
-        return module.split(".")[0]
+        return infer_scope(Registry)
 
     split_scope_key = staticmethod(split_scope_key)
 

@@ -9,7 +9,11 @@ registries join the tree before the lookup gives up.
 from __future__ import annotations
 
 import importlib
+import logging
+import sys
 import threading
+
+_logger = logging.getLogger("mme.registry")
 
 #: Scopes whose `<scope>.registry` module was tried already (see `import_scope`).
 _TRIED_SCOPE_IMPORTS: set[str] = set()
@@ -44,6 +48,31 @@ def import_scope(scope: str) -> bool:
             raise
         return False
     return True
+
+
+def infer_scope(registry_class: type) -> str:
+    """The top-level package of the module that creates a registry.
+
+    Frames of `registry_class.__init__` (and of subclasses' `__init__`) are skipped,
+    so a `Registry('model')` written in `mmdet/registry.py` gets scope `'mmdet'`.
+    """
+    frame = sys._getframe(1)
+    while frame is not None and (
+        frame.f_code.co_name == "infer_scope"
+        or (
+            frame.f_code.co_name == "__init__"
+            and isinstance(frame.f_locals.get("self"), registry_class)
+        )
+    ):
+        frame = frame.f_back  # type: ignore[assignment]
+    module = frame.f_globals.get("__name__") if frame is not None else None
+    if not isinstance(module, str) or not module:
+        _logger.warning(
+            'Could not infer the scope of a new registry; using "mme". Pass scope=... '
+            "to Registry to choose it."
+        )
+        return "mme"
+    return module.split(".")[0]
 
 
 def forget_scope_imports() -> None:

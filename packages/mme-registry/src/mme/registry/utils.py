@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mme.registry.registry import Registry
+from mme.registry.root import ROOT_REGISTRIES
 
 _logger = logging.getLogger("mme.registry")
 
@@ -52,8 +53,6 @@ def count_registered_modules(
         ``{'scan_date': 'YYYYmmddHHMMSS', 'registries': {'MODELS': [...], ...}}``, the
         lists as returned by `traverse_registry_tree`.
     """
-    from mme.registry.root import ROOT_REGISTRIES
-
     registries_info: dict[str, list[dict[str, Any]]] = {}
     for name, registry in ROOT_REGISTRIES.items():
         for node in registry.root.walk():
