@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -120,11 +121,15 @@ def test_lookups_of_missing_names_and_builds_while_other_threads_register() -> N
     root.register_module(module=Built)
     barrier = threading.Barrier(8)
     stop = threading.Event()
+    # Switch threads very often, so that a lookup that iterates a live table meets a
+    # registration in the middle (before the fix this failed in most runs).
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
 
     def register(worker: int) -> int:
         barrier.wait()
         count = 0
-        while not stop.is_set() and count < 500:
+        while not stop.is_set() and count < 3000:
             target = root if count % 2 else child
             target.register_module(name=f"w{worker}_{count}", module=int)
             count += 1
@@ -132,22 +137,25 @@ def test_lookups_of_missing_names_and_builds_while_other_threads_register() -> N
 
     def look_up(worker: int) -> int:
         barrier.wait()
-        misses = 0
-        for i in range(40):
+        done = 0
+        for i in range(30):
             assert f"missing_{worker}_{i}" not in child
-            with pytest.raises(KeyError, match="is not registered"):
-                child.get(f"w{worker}_{i}x")
-            with pytest.raises(KeyError, match="is not registered"):
-                child.build({"type": f"nothing_{i}"})
+            assert f"t_root.missing_{worker}_{i}" not in child
+            if i % 10 == 0:
+                with pytest.raises(KeyError, match="is not registered"):
+                    child.get(f"w{worker}_{i}x")
+                with pytest.raises(KeyError, match="is not registered"):
+                    child.build({"type": f"nothing_{i}"})
             assert child.build({"type": "Built", "value": i}).value == i
-            misses += 1
-        return misses
+            done += 1
+        return done
 
     with ThreadPoolExecutor(8) as pool:
         writers = [pool.submit(register, w) for w in range(4)]
         readers = [pool.submit(look_up, w) for w in range(4, 8)]
         try:
-            assert [r.result(timeout=60) for r in readers] == [40] * 4
+            assert [r.result(timeout=60) for r in readers] == [30] * 4
         finally:
             stop.set()
+            sys.setswitchinterval(interval)
         assert all(w.result(timeout=60) > 0 for w in writers)
