@@ -42,6 +42,7 @@ def test_ordinary_aliases_still_work() -> None:
     assert cfg.list[1].lr == 0.1
 
 
+@pytest.mark.spec("CFG-04")
 def test_a_base_outside_the_folder_is_refused_in_data_only_mode(tmp_path: Path) -> None:
     secret = tmp_path / "secret.json"
     secret.write_text('{"password": "hunter2"}')
@@ -63,6 +64,7 @@ def test_a_base_outside_the_folder_is_refused_in_data_only_mode(tmp_path: Path) 
     assert Config.fromfile(configs / "bad.json").password == "hunter2"  # trusted mode
 
 
+@pytest.mark.spec("CFG-12")
 def test_environment_values_are_scalars_in_data_only_mode(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -85,6 +87,7 @@ def test_environment_values_are_scalars_in_data_only_mode(
     }
 
 
+@pytest.mark.spec("CFG-07")
 def test_a_literal_string_like_a_placeholder_is_left_alone(tmp_path: Path) -> None:
     (tmp_path / "base.py").write_text("model = dict(depth=50)\n")
     (tmp_path / "cfg.py").write_text(

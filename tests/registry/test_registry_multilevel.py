@@ -8,7 +8,7 @@ import pytest
 
 from mme.registry import Registry, UnknownScopeError
 
-pytestmark = pytest.mark.spec("REG-09", "REG-10")
+pytestmark = pytest.mark.spec("REG-09", "REG-10", "REG-11")
 
 
 @dataclass

@@ -16,7 +16,7 @@ from mme.registry import messages as registry_messages
 from .conftest import Tree
 
 
-@pytest.mark.spec("REG-09")
+@pytest.mark.spec("REG-03", "REG-09")
 def test_views_are_copies_and_walk_covers_the_tree(tree: Tree) -> None:
     assert [r.scope for r in tree.root.walk()] == ["mme", "mmalpha", "mmbeta"]
     assert [r.scope for r in tree.alpha.lineage()] == ["mmalpha", "mme"]
