@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import importlib
-import logging
 import os
 import os.path as osp
 from collections.abc import Iterable, Iterator
@@ -14,14 +13,16 @@ from mme.config._suggest import did_you_mean
 from mme.config.config_dict import ConfigDict
 from mme.config.errors import ConfigError, ConfigKeyError, CustomImportError
 from mme.config.formats import FORMATS, file_format
-from mme.config.loading import ConfigLoader, LoadedConfig
-from mme.config.overrides import apply_overrides
 from mme.config.python_format import format_python
 
 if TYPE_CHECKING:
+    from mme.config.loading import LoadedConfig
     from mme.config.provenance import Explanation
 
-_logger = logging.getLogger("mme.config")
+# Three parts are imported where they are first needed, because their own imports
+# (ast and dataclasses for reading files, argparse for overrides, PyYAML for data
+# files) would more than double the time of `import mme.config` (target: < 50 ms, see
+# tools/benchmarks/bench_config.py). None of them imports this module: no cycle hides.
 
 _RESERVED = frozenset({"filename", "text", "pretty_text", "env_variables"})
 
@@ -102,6 +103,8 @@ class Config:
                 the file (and line where known). An unsupported extension or a folder
                 is a `ConfigFileTypeError`, also an `OSError` as in MMEngine.
         """
+        from mme.config.loading import ConfigLoader  # ast, dataclasses: see the top
+
         name = str(filename)
         loader = ConfigLoader(
             use_predefined_variables,
@@ -125,6 +128,8 @@ class Config:
             raise ConfigError(
                 f"unsupported config format {file_format!r}; use one of {', '.join(FORMATS)}"
             )
+        from mme.config.loading import ConfigLoader  # ast, dataclasses: see the top
+
         loader = ConfigLoader(data_only=data_only)
         loaded = loader.load_text(cfg_str, FORMATS[ext], f"<string>{ext}")
         return Config._finish(loaded.data, cfg_str, None, loaded, True, data_only)
@@ -232,6 +237,8 @@ class Config:
             ConfigTypeError: (a `TypeError`) a list is indexed by a name, or list keys
                 are not allowed.
         """
+        from mme.config.overrides import apply_overrides  # argparse: see the top
+
         paths = apply_overrides(self._cfg_dict, options, allow_list_keys, strict)
         self._overrides.extend(paths)
 
@@ -403,7 +410,11 @@ def import_modules(custom_imports: Any, filename: str) -> None:
                 raise CustomImportError(
                     f"{filename}: custom_imports cannot import {module!r}: {err}"
                 ) from err
-            _logger.warning("%s: custom_imports: skipped %r (%s)", filename, module, err)
+            import logging  # only to warn about a skipped import
+
+            logging.getLogger("mme.config").warning(
+                "%s: custom_imports: skipped %r (%s)", filename, module, err
+            )
 
 
 def _read_text(path: str) -> str:

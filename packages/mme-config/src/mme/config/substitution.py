@@ -22,7 +22,6 @@ import copy
 import os
 import os.path as osp
 import re
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,9 +52,9 @@ class Placeholders:
     entries: list[tuple[Any, ...]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        token = f"mme_{secrets.token_hex(6)}"
+        token = f"mme_{os.urandom(6).hex()}"
         while token in self.text:  # practically never; cannot collide by construction
-            token = f"mme_{secrets.token_hex(6)}"
+            token = f"mme_{os.urandom(6).hex()}"
         self.token = token
         self.pattern = re.compile(rf"{token}_(\d+)_")
 

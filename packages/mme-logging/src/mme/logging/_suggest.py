@@ -14,7 +14,6 @@ the hint follows it, `"... no key 'optimzer'. Did you mean 'optimizer'?"`.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +31,8 @@ def close_matches(
         n: At most this many matches.
         cutoff: How similar (0 to 1) a candidate must be.
     """
+    import difflib  # only when a hint is computed: keeps importing the packages fast
+
     by_lower: dict[str, list[str]] = {}
     for name in dict.fromkeys(str(c) for c in candidates):
         by_lower.setdefault(name.lower(), []).append(name)
