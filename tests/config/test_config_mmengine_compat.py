@@ -129,3 +129,18 @@ def test_the_modules_of_mme_config_import_each_other_without_cycles() -> None:
         visit(module, ())
     assert "formats" in graph["config"]
     assert "formats" in graph["loading"]
+
+
+@pytest.mark.spec(infra="import mme.config stays light")
+def test_importing_mme_config_leaves_the_heavy_parts_for_later() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mme.config\n"
+        "heavy = ['yaml', 'argparse', 'ast', 'dataclasses', 'difflib', 'mme.config.loading',"
+        " 'mme.config.provenance']\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
