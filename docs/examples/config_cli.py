@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 from mme.config import Config, DictAction
+from mme.config.overrides import add_strict_flag
 from mme.fileio import dump
 from mme.logging import MessageHub, MMLogger
 from mme.registry import Registry
@@ -42,11 +43,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("config")
     parser.add_argument("--work-dir", help="overrides the config's work_dir")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="key=value overrides")
+    add_strict_flag(parser)
     args = parser.parse_args(argv)
 
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+        cfg.merge_from_dict(args.cfg_options, strict=args.strict_cfg_options)
     if args.work_dir:
         cfg.work_dir = args.work_dir
     work_dir = Path(cfg.work_dir)

@@ -109,19 +109,28 @@ def test_missing_attribute_suggests_closest_key():
         cfg.optimizer.lrr
 
 
-def test_merge_from_dict_unknown_key_suggests():
+def test_merge_from_dict_strict_refuses_a_new_key_close_to_an_existing_one():
     cfg = Config(dict(optimizer=dict(lr=0.1, momentum=0.9)))
-    with pytest.raises(ConfigKeyError, match=r"no key 'optimzer'.*Did you mean 'optimizer'") as err:
-        cfg.merge_from_dict({"optimzer.lr": 0.2})
-    assert "+optimzer.lr" in str(err.value)
-    with pytest.raises(ConfigKeyError, match=r"no key 'optimizer.momentun'.*'momentum'"):
-        cfg.merge_from_dict({"optimizer.momentun": 0.5})
+    with pytest.raises(ConfigKeyError) as err:
+        cfg.merge_from_dict({"optimzer.lr": 0.2}, strict=True)
+    assert str(err.value) == (
+        "override 'optimzer.lr' adds the new key 'optimzer', next to the existing "
+        "'optimizer'. If that is a typo, override 'optimizer'; to add 'optimzer' on purpose, "
+        "write '+optimzer.lr' (strict=True refuses it)."
+    )
+    assert isinstance(err.value, KeyError)
+    with pytest.raises(ConfigKeyError, match=r"new key 'optimizer.momentun'.*'optimizer.momentum'"):
+        cfg.merge_from_dict({"optimizer.momentun": 0.5}, strict=True)
     assert cfg.optimizer == {"lr": 0.1, "momentum": 0.9}
+    cfg.merge_from_dict({"+optimizer.momentun": 0.5}, strict=True)  # on purpose
+    assert cfg.optimizer.momentun == 0.5
 
 
 def test_reserved_key_is_rejected():
     with pytest.raises(ConfigError, match="'filename' is a reserved key"):
         Config(dict(filename="x"))
+    with pytest.raises(KeyError, match="'text' is a reserved key"):  # as in MMEngine
+        Config(dict(text="x"))
 
 
 def test_relative_import_outside_read_base(tmp_path):

@@ -7,6 +7,7 @@ import argparse
 import pytest
 
 from mme.config import Config, ConfigError, DictAction
+from mme.config.overrides import add_strict_flag
 
 pytestmark = pytest.mark.spec("CFG-11")
 
@@ -96,24 +97,59 @@ def test_list_index_keys():
     cfg.merge_from_dict({"pipeline.1.scale": (3, 4), "pipeline.0": dict(type="LoadImage")})
     assert cfg.pipeline == [{"type": "LoadImage"}, {"type": "Resize", "scale": (3, 4)}]
     assert cfg.pipeline[0].type == "LoadImage"
-    with pytest.raises(ConfigError, match=r"allow_list_keys=True"):
+    with pytest.raises(TypeError, match=r"allow_list_keys=True"):  # TypeError as MMEngine
         cfg.merge_from_dict({"pipeline.0.type": "X"}, allow_list_keys=False)
-    with pytest.raises(
-        ConfigError, match=r"index '5' is not valid for the list 'pipeline' of length 2"
-    ):
+    with pytest.raises(KeyError) as err:  # KeyError as MMEngine
+        cfg.merge_from_dict({"pipeline.5.type": "X"})
+    assert str(err.value) == (
+        "override 'pipeline.5.type': index 5 is out of range for the list 'pipeline' of length 2"
+    )
+    with pytest.raises(TypeError, match=r"'pipeline' is a list, indexed by numbers, not by 'x'"):
+        cfg.merge_from_dict({"pipeline.x.type": "X"})
+    with pytest.raises(ConfigError):  # every one is also our own error class
         cfg.merge_from_dict({"pipeline.5.type": "X"})
 
 
-def test_new_keys_need_plus_or_flag():
-    cfg = Config(dict(a=1))
-    cfg.merge_from_dict({"+b.c": 2})
-    cfg.merge_from_dict({"d": 3}, allow_new_keys=True)
-    assert cfg.to_dict() == {"a": 1, "b": {"c": 2}, "d": 3}
+def test_new_keys_are_added_as_in_mmengine(caplog):
+    cfg = Config(dict(a=1, train_cfg=dict(max_epochs=12)))
+    with caplog.at_level("WARNING", logger="mme.config"):
+        cfg.merge_from_dict({"+b.c": 2, "d": 3, "e.f.g": 4})
+    assert caplog.records == []  # nothing close to an existing key: no warning
+    assert cfg.to_dict() == {
+        "a": 1,
+        "train_cfg": {"max_epochs": 12},
+        "b": {"c": 2},
+        "d": 3,
+        "e": {"f": {"g": 4}},
+    }
+
+
+def test_a_new_key_close_to_a_sibling_warns_naming_both(caplog):
+    cfg = Config(dict(train_cfg=dict(max_epochs=12)))
+    with caplog.at_level("WARNING", logger="mme.config"):
+        cfg.merge_from_dict({"train_cfg.max_epoch": 24})
+    assert [r.getMessage() for r in caplog.records] == [
+        "override 'train_cfg.max_epoch' adds the new key 'train_cfg.max_epoch', next to the "
+        "existing 'train_cfg.max_epochs'. If that is a typo, override 'train_cfg.max_epochs'; "
+        "to add 'train_cfg.max_epoch' on purpose, write '+train_cfg.max_epoch'."
+    ]
+    assert cfg.train_cfg == {"max_epochs": 12, "max_epoch": 24}
+
+
+def test_strict_flag_of_the_command_line(caplog):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction)
+    add_strict_flag(parser)
+    args = parser.parse_args(["--cfg-options", "train_cfg.max_epoch=24", "--strict-cfg-options"])
+    cfg = Config(dict(train_cfg=dict(max_epochs=12)))
+    with pytest.raises(KeyError, match="strict=True refuses it"):
+        cfg.merge_from_dict(args.cfg_options, strict=args.strict_cfg_options)
+    assert parser.parse_args([]).strict_cfg_options is False
 
 
 def test_key_below_a_scalar_is_an_error():
     cfg = Config(dict(a=1))
-    with pytest.raises(ConfigError, match=r"'a' is a int, not a dict"):
+    with pytest.raises(TypeError, match=r"'a' is a int, not a dict"):
         cfg.merge_from_dict({"a.b": 2})
 
 

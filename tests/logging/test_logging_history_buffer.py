@@ -196,9 +196,9 @@ def test_statistics_with_unregistered_name_lists_the_registered_ones() -> None:
         buffer.statistics("data")
     assert str(caught.value) == (
         "HistoryBuffer has no statistics method 'data' "
-        "(registered: 'current', 'max', 'mean', 'min')"
+        "(registered: 'current', 'max', 'mean', 'min')."
     )
-    with pytest.raises(KeyError, match=r"did you mean 'mean'\?"):
+    with pytest.raises(KeyError, match=r"Did you mean 'mean'\?"):
         buffer.statistics("maen")
 
 
@@ -273,7 +273,7 @@ def test_state_dict_round_trip_is_plain() -> None:
 
 @pytest.mark.spec("LOG-07")
 def test_from_state_dict_errors() -> None:
-    with pytest.raises(ValueError, match=r"unknown key 'log_histroy'.*did you mean 'log_history'"):
+    with pytest.raises(ValueError, match=r"unknown key 'log_histroy'.*Did you mean 'log_history'"):
         HistoryBuffer.from_state_dict({"log_histroy": [], "count_history": []})
     with pytest.raises(ValueError, match=r"the state dict lacks count_history"):
         HistoryBuffer.from_state_dict({"log_history": []})

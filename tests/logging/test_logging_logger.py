@@ -283,12 +283,12 @@ def test_print_log_targets(
 @pytest.mark.spec("LOG-05")
 def test_print_log_errors(single_process: None, unique_name: str) -> None:
     MMLogger.get_instance(unique_name)
-    with pytest.raises(ValueError, match=rf"no MMLogger named '{unique_name}x'.*did you mean"):
+    with pytest.raises(ValueError, match=rf"no MMLogger named '{unique_name}x'.*Did you mean"):
         print_log("msg", logger=unique_name + "x")
     with pytest.raises(TypeError, match=r"logger must be None, 'current', 'silent'.*got int"):
         print_log("msg", logger=3)  # type: ignore[arg-type]
     with pytest.raises(
-        ValueError, match=r"level='INF' is not a logging level.*did you mean 'INFO'"
+        ValueError, match=r"level='INF' is not a logging level.*Did you mean 'INFO'"
     ):
         print_log("msg", logger="current", level="INF")
 

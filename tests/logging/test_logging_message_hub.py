@@ -107,7 +107,7 @@ def test_get_scalar_of_an_unknown_key_suggests_one(unique_name: str) -> None:
     with pytest.raises(LoggingKeyError) as caught:
         hub.get_scalar("train/los")
     assert str(caught.value) == (
-        f"MessageHub {unique_name!r} has no scalar 'train/los'; did you mean 'train/loss'?"
+        f"MessageHub {unique_name!r} has no scalar 'train/los'. Did you mean 'train/loss'?"
     )
     assert isinstance(caught.value, KeyError)
 
@@ -145,7 +145,7 @@ def test_only_mode_prefixed_scalars_are_exported_without_prefix(unique_name: str
 @pytest.mark.spec("LOG-16")
 def test_exported_scalars_rejects_unknown_modes(unique_name: str) -> None:
     hub = MessageHub.get_instance(unique_name)
-    with pytest.raises(ValueError, match=r"got 'trian'; did you mean 'train'\?"):
+    with pytest.raises(ValueError, match=r"got 'trian'. Did you mean 'train'\?"):
         hub.exported_scalars("trian")
 
 
@@ -285,7 +285,7 @@ def test_load_state_dict_restores_scalars_and_info(unique_name: str) -> None:
 @pytest.mark.spec("LOG-13")
 def test_load_state_dict_errors(unique_name: str) -> None:
     hub = MessageHub.get_instance(unique_name)
-    with pytest.warns(UserWarning, match=r"unknown key 'log_scalar'; did you mean 'log_scalars'"):
+    with pytest.warns(UserWarning, match=r"unknown key 'log_scalar'. Did you mean 'log_scalars'"):
         hub.load_state_dict({"log_scalar": {}})
     with pytest.warns(UserWarning, match=r"log_scalars\['train/loss'\]: the state dict lacks"):
         hub.load_state_dict({"log_scalars": {"train/loss": {"log_history": [1]}}})

@@ -10,45 +10,25 @@ from pathlib import Path
 
 import pytest
 
-from mme.registry import ROOT_REGISTRIES, DefaultScope, Registry
-from mme.registry import registry as registry_module
+from mme.registry import ROOT_REGISTRIES, DefaultScope, Registry, forget_scope_imports
 
 
 @pytest.fixture(autouse=True)
 def isolated_default_scope() -> Iterator[None]:
     """Every test starts without a default scope and leaves none behind."""
-    saved = (dict(DefaultScope._instances), DefaultScope._latest)
-    DefaultScope._instances.clear()
-    DefaultScope._latest = None
+    saved = DefaultScope.snapshot()
+    DefaultScope.restore(None)
     yield
-    DefaultScope._instances.clear()
-    DefaultScope._instances.update(saved[0])
-    DefaultScope._latest = saved[1]
+    DefaultScope.restore(saved)
 
 
 @pytest.fixture
 def restore_root_registries() -> Iterator[None]:
     """Undo what a test registers in, or imports for, the real root registries."""
-    saved = {
-        name: (
-            dict(r._module_dict),
-            dict(r._children),
-            r._imported,
-            dict(r._location_errors),
-        )
-        for name, r in ROOT_REGISTRIES.items()
-    }
+    saved = [(registry, registry.snapshot()) for registry in ROOT_REGISTRIES.values()]
     yield
-    for name, registry in ROOT_REGISTRIES.items():
-        module_dict, children, imported, errors = saved[name]
-        registry._module_dict.clear()
-        registry._module_dict.update(module_dict)
-        registry._children.clear()
-        registry._children.update(children)
-        registry._imported = imported
-        registry._location_errors.clear()
-        registry._location_errors.update(errors)
-        registry._scope_cache.clear()
+    for registry, state in saved:
+        registry.restore(state)
 
 
 class RReLU:
@@ -98,7 +78,6 @@ def make_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cal
     """
     monkeypatch.syspath_prepend(str(tmp_path))
     before = set(sys.modules)
-    tried = set(registry_module._TRIED_SCOPE_IMPORTS)
 
     def make(name: str, source: str) -> Path:
         parts = name.split(".")
@@ -115,5 +94,4 @@ def make_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cal
     yield make
     for name in set(sys.modules) - before:
         del sys.modules[name]
-    registry_module._TRIED_SCOPE_IMPORTS.clear()
-    registry_module._TRIED_SCOPE_IMPORTS.update(tried)
+    forget_scope_imports()

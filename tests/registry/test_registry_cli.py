@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import pytest
 
-from mme.registry import OPTIMIZERS, ROOT_REGISTRIES
+from mme.registry import OPTIMIZERS, ROOT_REGISTRIES, RegistryState
 from mme.registry import cli as registry_cli
 
 
@@ -14,6 +15,12 @@ def _run(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="mme registry")
     registry_cli.add_arguments(parser)
     return registry_cli.run(parser.parse_args(list(argv)))
+
+
+def _as_if_never_used() -> None:
+    """Empty the root registries and forget their imports (restore_root_registries undoes it)."""
+    for registry in ROOT_REGISTRIES.values():
+        registry.restore(RegistryState(((registry, {}, {}, False, {}),)))
 
 
 @pytest.fixture(autouse=True)
@@ -24,15 +31,46 @@ def plain_tables(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.spec("REG-09", "REG-13")
 @pytest.mark.usefixtures("restore_root_registries")
-def test_list_shows_every_root_registry(capsys: pytest.CaptureFixture) -> None:
+def test_list_shows_registries_with_entries_in_a_table_and_the_empty_ones_in_one_line(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for module in ("mme.runner", "mme.optim", "mme.dataset"):
+        monkeypatch.setitem(sys.modules, module, None)  # the core install
+    _as_if_never_used()
+    OPTIMIZERS.register_module(name="RegtestSGD", module=dict)
     assert _run("list") == 0
     out = capsys.readouterr().out
-    assert "Root registries" in out
-    for python_name, registry in ROOT_REGISTRIES.items():
-        line = next(line for line in out.splitlines() if f" {python_name} " in f" {line} ")
-        assert registry.name in line
-        assert "mme" in line
-        assert registry.locations[0] in line
+    rows = [line for line in out.splitlines() if "OPTIMIZERS" in line and "RegtestSGD" not in line]
+    assert len(rows) == 1
+    assert "optimizer" in rows[0]
+    assert " 1 " in f"{rows[0]} "
+    assert out.count("OPTIMIZERS") == 1  # a row, not also in the empty line
+    assert "Empty (22): RUNNERS, RUNNER_CONSTRUCTORS, LOOPS, HOOKS," in out
+    assert out.count("mme-optim") == 1
+    assert out.count("mme-runner") == 1
+    assert "pip install" not in out
+    assert len(out.splitlines()) < 20
+
+
+@pytest.mark.spec("REG-13")
+@pytest.mark.usefixtures("restore_root_registries")
+def test_list_on_the_core_install_is_three_lines(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for module in ("mme.runner", "mme.optim", "mme.dataset"):
+        monkeypatch.setitem(sys.modules, module, None)  # as if only mme were installed
+    _as_if_never_used()
+    assert _run("list") == 0
+    assert capsys.readouterr().out == (
+        "Root registries: none has entries yet.\n"
+        "Empty (23): RUNNERS, RUNNER_CONSTRUCTORS, LOOPS, HOOKS, STRATEGIES, DATASETS,\n"
+        "  DATA_SAMPLERS, TRANSFORMS, MODELS, MODEL_WRAPPERS, WEIGHT_INITIALIZERS, OPTIMIZERS,\n"
+        "  OPTIM_WRAPPERS, OPTIM_WRAPPER_CONSTRUCTORS, PARAM_SCHEDULERS, METRICS, EVALUATOR,\n"
+        "  TASK_UTILS, VISUALIZERS, VISBACKENDS, LOG_PROCESSORS, INFERENCERS, FUNCTIONS\n"
+        "Not installed: mme-dataset (mme.dataset), mme-optim (mme.optim), mme-runner\n"
+        "  (mme.runner). The mme distributions are not on a public package index yet: install\n"
+        "  them from the mme repository (see docs/install.md).\n"
+    )
 
 
 @pytest.mark.spec("REG-13")

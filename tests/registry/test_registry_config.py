@@ -11,8 +11,11 @@ from typing import Any
 
 import pytest
 
-from mme.config import Config
-from mme.registry import MODELS, OPTIMIZERS, init_default_scope
+# mme-registry does not depend on mme-config: these tests need both installed.
+pytest.importorskip("mme.config", reason="mme-config is not installed")
+
+from mme.config import Config, ConfigDict
+from mme.registry import MODELS, OPTIMIZERS, Registry, init_default_scope
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -111,3 +114,60 @@ def test_without_the_scope_the_error_points_to_it(configs: Path) -> None:
     message = str(info.value)
     assert "'YOLOX' is not registered in the \"model\" registry" in message
     assert "write type='regtest_alpha.YOLOX' or set _scope_='regtest_alpha'" in message
+
+
+@pytest.mark.spec("REG-04")
+def test_default_args_may_be_a_config() -> None:
+    reg = Registry("thing", scope="regtest_defaults")
+
+    @reg.register_module()
+    class Thing:
+        def __init__(self, size: int, colour: str = "red") -> None:
+            self.size = size
+            self.colour = colour
+
+    built = reg.build(dict(type="Thing", size=2), default_args=Config(dict(colour="blue")))
+    assert (built.size, built.colour) == (2, "blue")
+    built = reg.build(Config(dict(size=3)), default_args=Config(dict(type="Thing")))
+    assert (built.size, built.colour) == (3, "red")
+
+
+class _ReLU:
+    def __init__(self, inplace: bool = False) -> None:
+        self.inplace = inplace
+
+
+@pytest.mark.spec("REG-04")
+def test_config_is_not_modified_and_nested_configs_are_passed_unchanged() -> None:
+    reg = Registry("r", scope="t")
+
+    @reg.register_module()
+    class Holder:
+        def __init__(self, child: Any) -> None:
+            self.child = child
+
+    child = ConfigDict(type="Inner", depth=2)
+    cfg = ConfigDict(type="Holder", child=child, _scope_="t")
+    built = reg.build(cfg)
+    assert built.child is child
+    assert cfg == {"type": "Holder", "child": {"type": "Inner", "depth": 2}, "_scope_": "t"}
+
+
+@pytest.mark.spec("REG-04", "CFG-02")
+def test_build_from_config_dict_and_config() -> None:
+    activation = Registry("activation", scope="mmengine")
+    activation.register_module(name="ReLU", module=_ReLU)
+    assert activation.build(ConfigDict(type="ReLU", inplace=True)).inplace is True
+    assert activation.build(Config(dict(type="ReLU", inplace=True))).inplace is True
+
+
+@pytest.mark.spec("REG-04", "CFG-02")
+def test_nested_config_dicts_of_a_config_are_passed_unchanged() -> None:
+    reg = Registry("r", scope="t")
+    seen: list[Any] = []
+    reg.register_module(name="Holder", module=lambda child: seen.append(child))
+    cfg = Config(dict(type="Holder", child=dict(type="Inner")))
+    reg.build(cfg)
+    assert seen == [{"type": "Inner"}]
+    assert seen[0] is cfg.child
+    assert isinstance(seen[0], ConfigDict)

@@ -43,10 +43,38 @@ def test_get_instance_of_a_new_name_needs_a_scope_name() -> None:
         DefaultScope.get_instance("nope")
 
 
-def test_a_different_scope_name_for_an_existing_instance_warns() -> None:
+@pytest.mark.parametrize("scope_name", ["mmcls", "mmdet"])
+def test_arguments_for_an_existing_instance_are_refused_like_every_manager(
+    scope_name: str,
+) -> None:
     DefaultScope.get_instance("task", scope_name="mmdet")
-    with pytest.warns(UserWarning, match="the scope_name 'mmcls' is ignored"):
-        assert DefaultScope.get_instance("task", scope_name="mmcls").scope_name == "mmdet"
+    with pytest.raises(
+        ValueError,
+        match=r"^DefaultScope instance 'task' already exists, so get_instance\('task'\) cannot "
+        r"accept construction arguments \(got: scope_name\)\. Call DefaultScope.get_instance",
+    ):
+        DefaultScope.get_instance("task", scope_name=scope_name)
+    assert DefaultScope.get_instance("task").scope_name == "mmdet"
+
+
+def test_default_scope_follows_the_named_instance_protocol() -> None:
+    # The protocol of mme.logging's ManagerMixin (which this package may not import):
+    # the marker registries look for, and the same class methods.
+    assert DefaultScope.__mme_named_instances__ is True
+    DefaultScope.get_instance("a", scope_name="mmdet")
+    DefaultScope.get_instance("b", scope_name="mmcls")
+    assert DefaultScope.instance_names() == ["a", "b"]
+
+
+def test_snapshot_and_restore_undo_new_instances() -> None:
+    DefaultScope.get_instance("kept", scope_name="mmdet")
+    saved = DefaultScope.snapshot()
+    DefaultScope.get_instance("temporary", scope_name="mmcls")
+    DefaultScope.restore(saved)
+    assert DefaultScope.instance_names() == ["kept"]
+    assert DefaultScope.get_current_instance().scope_name == "mmdet"
+    DefaultScope.restore(None)
+    assert DefaultScope.get_current_instance() is None
 
 
 @pytest.mark.parametrize(("name", "scope"), [(1, "mmdet"), ("x", ""), ("x", None)])

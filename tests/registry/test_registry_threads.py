@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -104,3 +105,57 @@ def test_concurrent_scoped_builds_and_lazy_location(make_module: Callable[..., A
         expected = ("AlphaHead", "regtest_alpha") if worker % 2 else ("BetaHead", "regtest_beta")
         assert {row[:2] for row in rows} == {expected}
         assert [row[2] for row in rows] == list(range(100))
+
+
+@pytest.mark.spec("REG-02", "REG-04")
+def test_lookups_of_missing_names_and_builds_while_other_threads_register() -> None:
+    # Before: building the "did you mean" of a missing name iterated the live table and
+    # raised "dictionary changed size during iteration" while another thread registered.
+    root = Registry("r", scope="t_root")
+    child = Registry("r", parent=root, scope="t_child")
+
+    class Built:
+        def __init__(self, value: int = 0) -> None:
+            self.value = value
+
+    root.register_module(module=Built)
+    barrier = threading.Barrier(8)
+    stop = threading.Event()
+    # Switch threads very often, so that a lookup that iterates a live table meets a
+    # registration in the middle (before the fix this failed in most runs).
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+
+    def register(worker: int) -> int:
+        barrier.wait()
+        count = 0
+        while not stop.is_set() and count < 3000:
+            target = root if count % 2 else child
+            target.register_module(name=f"w{worker}_{count}", module=int)
+            count += 1
+        return count
+
+    def look_up(worker: int) -> int:
+        barrier.wait()
+        done = 0
+        for i in range(30):
+            assert f"missing_{worker}_{i}" not in child
+            assert f"t_root.missing_{worker}_{i}" not in child
+            if i % 10 == 0:
+                with pytest.raises(KeyError, match="is not registered"):
+                    child.get(f"w{worker}_{i}x")
+                with pytest.raises(KeyError, match="is not registered"):
+                    child.build({"type": f"nothing_{i}"})
+            assert child.build({"type": "Built", "value": i}).value == i
+            done += 1
+        return done
+
+    with ThreadPoolExecutor(8) as pool:
+        writers = [pool.submit(register, w) for w in range(4)]
+        readers = [pool.submit(look_up, w) for w in range(4, 8)]
+        try:
+            assert [r.result(timeout=60) for r in readers] == [30] * 4
+        finally:
+            stop.set()
+            sys.setswitchinterval(interval)
+        assert all(w.result(timeout=60) > 0 for w in writers)

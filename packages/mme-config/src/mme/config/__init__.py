@@ -2,8 +2,8 @@
 
 Configuration is plain data: a tree of dicts, lists and scalars read from a file,
 merged with its ``_base_`` files and command-line overrides. This package never
-imports torch. Names used less often (``DictAction``, ``get_config``, ...) are
-imported on first access, which keeps ``import mme.config`` fast.
+imports torch. `DictAction` (argparse), `Explanation` and `Origin` (provenance, only
+needed to explain) are imported on first access, which keeps `import mme.config` fast.
 """
 
 from __future__ import annotations
@@ -13,11 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from mme.config.config import Config
 from mme.config.config_dict import ConfigDict
-from mme.config.errors import ConfigError, ConfigKeyError
+from mme.config.errors import (
+    ConfigError,
+    ConfigFileTypeError,
+    ConfigKeyError,
+    ConfigTypeError,
+    CustomImportError,
+)
+from mme.config.hub import get_config
 from mme.config.lazy import LazyObject, read_base
 
 if TYPE_CHECKING:
-    from mme.config.hub import get_config
     from mme.config.overrides import DictAction
     from mme.config.provenance import Explanation, Origin
 
@@ -25,14 +31,16 @@ _LAZY = {
     "DictAction": "mme.config.overrides",
     "Explanation": "mme.config.provenance",
     "Origin": "mme.config.provenance",
-    "get_config": "mme.config.hub",
 }
 
 __all__ = [
     "Config",
     "ConfigDict",
     "ConfigError",
+    "ConfigFileTypeError",
     "ConfigKeyError",
+    "ConfigTypeError",
+    "CustomImportError",
     "DictAction",
     "Explanation",
     "LazyObject",

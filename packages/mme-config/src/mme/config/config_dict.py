@@ -1,18 +1,20 @@
-"""``ConfigDict``: a dict whose keys can also be read and written as attributes."""
+"""`ConfigDict`: a dict whose keys can also be read and written as attributes."""
 
 from __future__ import annotations
 
 import copy
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
 from addict import Dict
 
 from mme.config._suggest import did_you_mean
+from mme.config.lazy import LazyObject
 
 
 def _items(d: Any) -> Any:
-    """The stored ``(key, value)`` pairs of a dict, bypassing subclass overrides."""
+    """The stored `(key, value)` pairs of a dict, bypassing subclass overrides."""
     return dict.items(d)
 
 
@@ -28,11 +30,16 @@ def _resolve(value: Any) -> Any:
 
 
 class ConfigDict(Dict):
-    """A ``dict`` with attribute access; nested dicts become ``ConfigDict`` too.
+    """A `dict` with attribute access; nested dicts become `ConfigDict` too.
 
-    Unlike a plain ``addict.Dict``, reading a missing key raises ``KeyError`` /
-    ``AttributeError`` (with the closest existing keys suggested) instead of silently
-    creating an empty dict.
+    Unlike a plain `addict.Dict`, reading a missing key raises `KeyError` /
+    `AttributeError` (with the closest existing keys suggested) instead of silently
+    creating an empty dict. As in MMEngine, values that are `dict` or `OrderedDict`
+    become `ConfigDict`; other dict subclasses (a `defaultdict`, a user's class) are
+    kept as they are.
+
+    Takes what `dict` takes (a mapping or `(key, value)` pairs, and keywords), any
+    number of them, and, as addict does, a single `(key, value)` tuple.
 
     Examples:
         >>> cfg = ConfigDict(model=dict(type="ResNet", depth=50))
@@ -41,28 +48,18 @@ class ConfigDict(Dict):
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        object.__setattr__(self, "__parent", None)
-        object.__setattr__(self, "__key", None)
-        object.__setattr__(self, "__frozen", False)
-        dict.__init__(self)
-        for arg in args:
-            if not arg:
-                continue
-            if isinstance(arg, dict):
-                for key, val in arg.items():
-                    dict.__setitem__(self, key, self._hook(val))
-            elif isinstance(arg, tuple) and not isinstance(arg[0], tuple):
-                dict.__setitem__(self, arg[0], self._hook(arg[1]))
-            else:
-                for key, val in iter(arg):
-                    dict.__setitem__(self, key, self._hook(val))
-        for key, val in kwargs.items():
-            dict.__setitem__(self, key, self._hook(val))
+        super().__init__()  # addict's own bookkeeping, for an empty dict
+        for arg in (*args, kwargs):
+            if isinstance(arg, tuple) and arg and not isinstance(arg[0], tuple):
+                arg = [arg]  # one (key, value) pair
+            # dict() copies a ConfigDict's stored values: lazy imports stay unresolved.
+            for key, value in dict(arg or ()).items():
+                dict.__setitem__(self, key, self._hook(value))
 
     @classmethod
     def _hook(cls, item: Any) -> Any:
-        """Convert nested dicts (also inside lists and tuples) to ``ConfigDict``."""
-        if isinstance(item, dict) and not isinstance(item, ConfigDict):
+        """Convert nested `dict`s and `OrderedDict`s (also inside lists and tuples)."""
+        if type(item) in (dict, OrderedDict):
             return cls(item)
         if type(item) is list:
             return [cls._hook(elem) for elem in item]
@@ -104,13 +101,13 @@ class ConfigDict(Dict):
             ) from None
 
     def get(self, key: Any, default: Any = None) -> Any:
-        """Return ``self[key]`` if present, else ``default``."""
+        """Return `self[key]` if present, else `default`."""
         if dict.__contains__(self, key):
             return _resolve(dict.__getitem__(self, key))
         return default
 
     def pop(self, key: Any, *default: Any) -> Any:
-        """Remove ``key`` and return its value (or ``default`` when given and missing)."""
+        """Remove `key` and return its value (or `default` when given and missing)."""
         return _resolve(dict.pop(self, key, *default))
 
     def values(self) -> Any:
@@ -118,15 +115,15 @@ class ConfigDict(Dict):
         return [_resolve(v) for v in _values(self)]
 
     def items(self) -> Any:
-        """The ``(key, value)`` pairs, with lazy imports resolved."""
+        """The `(key, value)` pairs, with lazy imports resolved."""
         return [(k, _resolve(v)) for k, v in _items(self)]
 
     def raw_items(self) -> Iterator[tuple[Any, Any]]:
-        """The ``(key, value)`` pairs as stored (lazy imports left unresolved)."""
+        """The `(key, value)` pairs as stored (lazy imports left unresolved)."""
         return iter(_items(self))
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        """Merge ``other`` into this dict: nested dicts merge recursively, rest replaces."""
+        """Merge `other` into this dict: nested dicts merge recursively, rest replaces."""
         other: dict[Any, Any] = {}
         for arg in args:
             other.update(arg)
@@ -139,8 +136,11 @@ class ConfigDict(Dict):
                 self[key] = val
 
     def to_dict(self) -> dict[Any, Any]:
-        """A deep copy made of plain ``dict``, ``list`` and ``tuple``."""
-        return to_plain(self)
+        """A deep copy made of plain `dict`, `list` and `tuple`.
+
+        Lazy imports become their dotted names (`'torch.optim.SGD'`), as in MMEngine.
+        """
+        return to_plain(self, lazy_as_names=True)
 
     def __copy__(self) -> ConfigDict:
         new = type(self)()
@@ -176,12 +176,17 @@ class ConfigDict(Dict):
         return [*super().__dir__(), *(k for k in self if isinstance(k, str))]
 
 
-def to_plain(value: Any) -> Any:
-    """A deep copy of ``value`` made of plain dicts, lists and tuples (lazy values kept)."""
+def to_plain(value: Any, lazy_as_names: bool = False) -> Any:
+    """A deep copy of `value` made of plain dicts, lists and tuples.
+
+    Lazy imports are kept, or, with `lazy_as_names`, become their dotted names.
+    """
     if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in dict.items(value)}
+        return {k: to_plain(v, lazy_as_names) for k, v in dict.items(value)}
     if type(value) is list:
-        return [to_plain(v) for v in value]
+        return [to_plain(v, lazy_as_names) for v in value]
     if type(value) is tuple:
-        return tuple(to_plain(v) for v in value)
+        return tuple(to_plain(v, lazy_as_names) for v in value)
+    if lazy_as_names and isinstance(value, LazyObject):
+        return value.dotted_name
     return value

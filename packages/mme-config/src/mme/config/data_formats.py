@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from mme.config.config_dict import to_plain
 from mme.config.errors import ConfigError
 from mme.config.lazy import LazyObject
 
@@ -17,7 +18,7 @@ _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class ConfigYamlLoader(_BaseLoader):
-    """PyYAML's safe loader, plus tuples and floats written like ``1e-5``.
+    """PyYAML's safe loader, plus tuples and floats written like `1e-5`.
 
     It constructs only plain data (no Python objects): safe for untrusted files.
     """
@@ -67,7 +68,7 @@ ConfigYamlDumper.add_multi_representer(type, _represent_name)
 
 
 def object_name(obj: Any) -> str:
-    """``module.qualname`` of a class, function or lazy import."""
+    """`module.qualname` of a class, function or lazy import."""
     if isinstance(obj, LazyObject):
         return obj.dotted_name
     module = getattr(obj, "__module__", None)
@@ -81,7 +82,7 @@ _PLAIN = (str, int, float, bool, type(None), LazyObject, type)
 
 
 def check_writable(value: Any, where: str, fmt: str) -> None:
-    """Raise ``ConfigError`` naming the first key whose value JSON/YAML cannot hold."""
+    """Raise `ConfigError` naming the first key whose value JSON/YAML cannot hold."""
     if isinstance(value, dict):
         for k, v in dict.items(value):
             check_writable(v, f"{where}.{k}" if where else str(k), fmt)
@@ -95,24 +96,71 @@ def check_writable(value: Any, where: str, fmt: str) -> None:
         )
 
 
+#: Aliases may expand a YAML document to at most this many nodes (and 10 times the
+#: nodes written): an "alias bomb" of 300 bytes would otherwise expand to 9**8.
+MAX_EXPANDED_NODES = 1_000_000
+
+
+def _expanded_size(node: Any, sizes: dict[int, int], path: str, written: int) -> int:
+    """How many nodes `node` stands for once every alias is expanded; raises as soon as
+    the document grows past the limit. Each distinct node is measured once."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = 1  # a recursive alias counts once
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        children = node.value
+    elif isinstance(node, yaml.MappingNode):
+        children = [item for pair in node.value for item in pair]
+    else:
+        children = []
+    limit = max(MAX_EXPANDED_NODES, 10 * written)
+    for child in children:
+        size += _expanded_size(child, sizes, path, written)
+        if size > limit:
+            raise ConfigError(
+                f"{path}: YAML aliases expand the document beyond {limit} values "
+                "(an alias bomb?); refusing to load it"
+            )
+    sizes[id(node)] = size
+    return size
+
+
 def load_yaml(text: str, path: str) -> Any:
-    """Parse YAML text safely; errors give ``path:line``."""
+    """Parse YAML text safely; errors give `path:line`.
+
+    Aliases are measured before any object is built, so a document whose aliases
+    expand it beyond `MAX_EXPANDED_NODES` fails fast with an error naming `path`.
+    """
+    loader = ConfigYamlLoader(text)
     try:
-        return yaml.load(text, Loader=ConfigYamlLoader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        sizes: dict[int, int] = {}
+        _expanded_size(node, sizes, path, text.count("\n") + 1)
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f":{mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{path}{line}: invalid YAML: {err.problem or err}") from None
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: invalid YAML: {err}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: YAML nested too deeply to read") from None
+    finally:
+        loader.dispose()
 
 
 def load_json(text: str, path: str) -> Any:
-    """Parse JSON text; errors give ``path:line:column``."""
+    """Parse JSON text; errors give `path:line:column`."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
         raise ConfigError(f"{path}:{err.lineno}:{err.colno}: invalid JSON: {err.msg}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: JSON nested too deeply to read") from None
 
 
 def _json_default(obj: Any) -> Any:
@@ -123,8 +171,6 @@ def _json_default(obj: Any) -> Any:
 
 def dump_json(data: dict[str, Any]) -> str:
     """One-line JSON in insertion order (tuples become lists: JSON has no tuple)."""
-    from mme.config.config_dict import to_plain
-
     check_writable(data, "", "JSON")
     return json.dumps(to_plain(data), default=_json_default, ensure_ascii=False)
 

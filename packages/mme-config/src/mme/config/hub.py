@@ -18,7 +18,7 @@ from mme.config.packages import package_root, split_package_path
 
 
 def _read_yaml(path: str) -> Any:
-    from mme.config.data_formats import load_yaml
+    from mme.config.data_formats import load_yaml  # PyYAML: imported only when needed
 
     with open(path, encoding="utf-8") as f:
         return load_yaml(f.read(), path)

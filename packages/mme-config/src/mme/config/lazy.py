@@ -1,7 +1,7 @@
 """Lazy imports for pure-Python configs: ``from torch.optim import SGD`` without torch.
 
 In a Python config, ``import`` statements of third-party modules do not run while
-the config is parsed. Each imported name is bound to a :class:`LazyObject` that
+the config is parsed. Each imported name is bound to a `LazyObject` that
 records where the object lives; it is imported the first time a value is read from
 a ``ConfigDict`` (or when it is called). Parsing a config therefore never imports
 torch, however many classes the config names.
@@ -110,14 +110,16 @@ class LazyObject:
 def read_base() -> Iterator[None]:
     """Mark the imports of base configs in a pure-Python config.
 
-    Example (in ``configs/resnet50_lr0.01.py``)::
+    Example (in `configs/resnet50_lr0.01.py`):
 
-        from mme.config import read_base
+    ```python
+    from mme.config import read_base
 
-        with read_base():
-            from .optimizer_cfg import *
+    with read_base():
+        from .optimizer_cfg import *
 
-        optimizer.update(lr=0.01)
+    optimizer.update(lr=0.01)
+    ```
 
     ``Config.fromfile`` reads the relative imports inside this block as base config
     files (``.optimizer_cfg`` -> ``optimizer_cfg.py`` next to the config); running the

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import os.path as osp
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from mme.config._suggest import did_you_mean
-from mme.config.config import FORMATS
-from mme.config.errors import ConfigError
+from mme.config.config_dict import ConfigDict
+from mme.config.errors import ConfigError, ConfigFileTypeError
+from mme.config.formats import file_format
 from mme.config.merge import inject_scope, merge_into, strip_delete
 from mme.config.packages import module_config_file, package_config_file, split_package_path
 from mme.config.python_config import execute_python_config, parse_python_config
 from mme.config.substitution import (
-    fill_base_references,
+    Placeholders,
+    fill_placeholders,
     replace_base_references,
     substitute_environment,
     substitute_predefined,
@@ -41,29 +44,17 @@ class LoadedConfig:
     env_variables: dict[str, str] = field(default_factory=dict)
 
 
-def file_format(path: str) -> str:
-    """``"python"``, ``"json"`` or ``"yaml"`` from the file extension.
-
-    Raises:
-        ConfigError: The extension is not one of .py, .json, .yaml, .yml.
-    """
-    ext = osp.splitext(path)[1].lower()
-    if ext not in FORMATS:
-        raise ConfigError(
-            f"{path}: unsupported config file type {ext or '(no extension)'!r}; "
-            f"use one of {', '.join(FORMATS)}"
-        )
-    return FORMATS[ext]
-
-
 class ConfigLoader:
     """Reads config files with the chosen substitutions and safety level.
 
     Args:
         use_predefined_variables: Substitute ``{{fileDirname}}`` and friends.
         use_environment_variables: Substitute ``{{$NAME:default}}``.
-        data_only: Refuse Python configs anywhere in the inheritance chain, so that
-            loading never runs code from the files (for untrusted input).
+        data_only: For untrusted input: refuse Python configs anywhere in the
+            inheritance chain (loading never runs code from the files), read bases
+            only inside the first file's folder tree and `allowed_base_dirs`, and
+            insert environment values as plain values.
+        allowed_base_dirs: With `data_only`, more folders whose files may be bases.
     """
 
     def __init__(
@@ -71,10 +62,12 @@ class ConfigLoader:
         use_predefined_variables: bool = True,
         use_environment_variables: bool = True,
         data_only: bool = False,
+        allowed_base_dirs: Sequence[str] = (),
     ) -> None:
         self.use_predefined = use_predefined_variables
         self.use_environment = use_environment_variables
         self.data_only = data_only
+        self.allowed_dirs = [osp.realpath(d) for d in allowed_base_dirs]
         self.result = LoadedConfig(data={})
 
     def load_file(self, filename: str) -> LoadedConfig:
@@ -84,14 +77,21 @@ class ConfigLoader:
             path, scope = package_config_file(filename, filename)
         else:
             path = filename
+            if osp.isdir(path):
+                raise ConfigFileTypeError(
+                    f"{filename}: is a folder, not a config file; give the path of a "
+                    f".py, .json, .yaml or .yml file in it"
+                )
             if not osp.isfile(path):
                 raise ConfigError(f"config file {filename!r} not found.{_close_files(path)}")
+        self.allowed_dirs.append(osp.dirname(osp.realpath(path)))
         data = self._load(path, (), scope)
         self.result.data = data
         return self.result
 
     def load_text(self, text: str, fmt: str, path: str) -> LoadedConfig:
         """Load config text in format ``fmt``; ``path`` names it and anchors its bases."""
+        self.allowed_dirs.append(osp.realpath(osp.dirname(path) or "."))
         self.result.data = self._load_text(text, fmt, path, ())
         return self.result
 
@@ -99,8 +99,26 @@ class ConfigLoader:
         try:
             with open(path, encoding="utf-8") as f:
                 return f.read()
+        except UnicodeDecodeError as err:
+            line = _line_of_byte(path, err.start)
+            raise ConfigError(
+                f"{path}:{line}: not UTF-8 text ({err.reason} at byte {err.start}); save the "
+                "config as UTF-8"
+            ) from None
         except OSError as err:
             raise ConfigError(f"cannot read config file {path!r}: {err.strerror}") from None
+
+    def _check_inside(self, base_path: str, name: str, path: str) -> None:
+        """In data-only mode, refuse a base outside the allowed folder trees."""
+        if not self.data_only:
+            return
+        real = osp.realpath(base_path)
+        if any(osp.commonpath([real, folder]) == folder for folder in self.allowed_dirs):
+            return
+        raise ConfigError(
+            f"{path}: _base_ {name!r} ({real}) is outside the config's folder, which "
+            "data_only=True does not read; pass allowed_base_dirs=[...] to allow its folder"
+        )
 
     def _load(self, path: str, stack: tuple[str, ...], scope: str | None) -> dict[str, Any]:
         fmt = file_format(path)
@@ -119,20 +137,26 @@ class ConfigLoader:
             )
         if self.use_predefined:
             text = substitute_predefined(text, path)
+        marks = Placeholders(text)
         if self.use_environment:
-            text = substitute_environment(text, path, self.result.env_variables)
-        text, refs = replace_base_references(text)
+            env_marks = marks if self.data_only else None
+            text = substitute_environment(text, path, self.result.env_variables, env_marks)
+        text = replace_base_references(text, marks)
         source = SourceFile(path, fmt, text)
-        if fmt == "python":
-            data = self._load_python(text, path, stack, refs)
-        else:
-            data = self._load_data(text, fmt, path, stack, refs)
+        try:
+            if fmt == "python":
+                data = self._load_python(text, path, stack, marks)
+            else:
+                data = self._load_data(text, fmt, path, stack, marks)
+        except RecursionError:
+            raise ConfigError(f"{path}: the config is nested too deeply to read") from None
         self.result.sources.append(source)
         return data
 
     def _load_data(
-        self, text: str, fmt: str, path: str, stack: tuple[str, ...], refs: list[str]
+        self, text: str, fmt: str, path: str, stack: tuple[str, ...], marks: Placeholders
     ) -> dict[str, Any]:
+        # data_formats imports PyYAML, which Python configs do not need.
         from mme.config.data_formats import load_json, load_yaml
 
         data = load_json(text, path) if fmt == "json" else load_yaml(text, path)
@@ -149,13 +173,13 @@ class ConfigLoader:
         if not isinstance(bases, list) or not all(isinstance(b, str) for b in bases):
             raise ConfigError(f"{path}: _base_ must be a file name or a list of file names")
         base = self._load_bases(bases, path, stack)
-        data = fill_base_references(data, refs, base, path)
+        data = fill_placeholders(data, marks, base, path)
         return merge_into(data, base) if bases else strip_delete(data)
 
     def _load_python(
-        self, text: str, path: str, stack: tuple[str, ...], refs: list[str]
+        self, text: str, path: str, stack: tuple[str, ...], marks: Placeholders
     ) -> dict[str, Any]:
-        source = parse_python_config(text, path)
+        source = parse_python_config(text, path, has_base_refs=bool(marks))
         base = self._load_bases(source.bases, path, stack)
         names: dict[str, Any] = {}
         for imp in source.base_imports:
@@ -171,11 +195,9 @@ class ConfigLoader:
                         f"{did_you_mean(name, content)}"
                     )
                 names[bound] = content[name]
-        from mme.config.config_dict import ConfigDict
-
         names = {k: ConfigDict._hook(v) for k, v in names.items()}
         data = execute_python_config(source, base, names)
-        data = fill_base_references(data, refs, base, path)
+        data = fill_placeholders(data, marks, base, path)
         if source.base_imports:
             return strip_delete(data)
         return merge_into(data, base) if source.bases else strip_delete(data)
@@ -195,6 +217,7 @@ class ConfigLoader:
                         f"{path}: _base_ file {name!r} not found (looked for {base_path})."
                         f"{_close_files(base_path)}"
                     )
+            self._check_inside(base_path, name, path)
             content = self._load(base_path, stack, scope)
             for key in content:
                 if key in origin:
@@ -213,3 +236,9 @@ def _close_files(path: str) -> str:
     folder = osp.dirname(path) or "."
     siblings = os.listdir(folder) if osp.isdir(folder) else []
     return did_you_mean(osp.basename(path), siblings)
+
+
+def _line_of_byte(path: str, offset: int) -> int:
+    """The 1-based line of byte `offset` in the file `path`."""
+    with open(path, "rb") as f:
+        return f.read(offset).count(b"\n") + 1

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import copy
+import logging
 from collections.abc import Sequence
 from typing import Any
 
-from mme.config._suggest import did_you_mean
-from mme.config.errors import ConfigError, ConfigKeyError
+from mme.config._suggest import close_matches
+from mme.config.config_dict import ConfigDict
+from mme.config.errors import ConfigError, ConfigKeyError, ConfigTypeError
 from mme.config.merge import merge_into
+
+_logger = logging.getLogger("mme.config")
 
 _CLOSING = {"[": "]", "(": ")"}
 
@@ -87,9 +91,13 @@ def parse_value(text: str, where: str = "value") -> Any:
 class DictAction(argparse.Action):
     """argparse action: ``KEY=VALUE`` pairs into a dict, e.g. ``--cfg-options lr=0.1``.
 
-    Values are parsed by :func:`parse_value` (int, float, bool, None, str, lists and
+    Values are parsed by `parse_value` (int, float, bool, None, str, lists and
     tuples, nested). Giving the option several times accumulates the pairs, like
-    ``action="extend"``.
+    `action="extend"`.
+
+    Scripts that use it should offer a flag for `Config.merge_from_dict(...,
+    strict=True)`, which refuses new keys that look like typos; `add_strict_flag`
+    adds the conventional `--strict-cfg-options`.
     """
 
     def __call__(
@@ -116,58 +124,43 @@ def apply_overrides(
     data: dict[str, Any],
     options: dict[str, Any],
     allow_list_keys: bool = True,
-    allow_new_keys: bool = False,
+    strict: bool = False,
 ) -> list[tuple[str, ...]]:
-    """Set dotted keys of ``options`` in ``data`` (in place); returns the paths set.
+    """Set dotted keys of `options` in `data` (in place); returns the paths set.
 
-    A dict value merges into an existing dict (``_delete_`` works as in files). A key
-    that starts with ``+`` may create a key that does not exist yet.
+    A dict value merges into an existing dict (`_delete_` works as in files). Keys
+    that do not exist are added, as in MMEngine; a new key close to an existing
+    sibling is reported (see `check_new_key`) unless written `+key`.
 
     Raises:
-        ConfigKeyError: A key does not exist (and new keys are not allowed), with the
-            closest existing keys suggested.
-        ConfigError: A list index is out of range or list keys are not allowed.
+        ConfigKeyError: A list index is out of range, or, with `strict`, a new key is
+            close to an existing one.
+        ConfigTypeError: A list is indexed by a name, list keys are not allowed, or a
+            key goes through a value that is neither a dict nor a list.
     """
-    from mme.config.config_dict import ConfigDict
-
     done: list[tuple[str, ...]] = []
     for full_key, value in options.items():
-        create = allow_new_keys or full_key.startswith("+")
-        key = full_key.lstrip("+")
-        parts = key.split(".")
+        on_purpose = full_key.startswith("+")
+        parts = full_key.lstrip("+").split(".")
         node: Any = data
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            here = ".".join(parts[: i + 1])
+        for depth, part in enumerate(parts):
+            last = depth == len(parts) - 1
             if isinstance(node, list):
-                if not allow_list_keys:
-                    raise ConfigError(
-                        f"override {key!r}: {'.'.join(parts[:i])!r} is a list; pass "
-                        "allow_list_keys=True to index it"
-                    )
-                if not part.isdigit() or int(part) >= len(node):
-                    raise ConfigError(
-                        f"override {key!r}: index {part!r} is not valid for the list "
-                        f"{'.'.join(parts[:i])!r} of length {len(node)}"
-                    )
-                index = int(part)
+                index = _list_index(node, parts, depth, allow_list_keys)
                 if last:
-                    node[index] = ConfigDict._hook(value)
+                    node[index] = ConfigDict._hook(copy.deepcopy(value))
                 else:
                     node = node[index]
                 continue
             if not isinstance(node, dict):
-                raise ConfigError(
-                    f"override {key!r}: {'.'.join(parts[:i])!r} is a {type(node).__name__}, "
-                    "not a dict, so it has no keys"
+                raise ConfigTypeError(
+                    f"override {'.'.join(parts)!r}: {'.'.join(parts[:depth])!r} is a "
+                    f"{type(node).__name__}, not a dict, so it has no keys"
                 )
             if part not in node:
-                if not create:
-                    raise ConfigKeyError(
-                        f"override {key!r}: the config has no key {here!r}."
-                        f"{did_you_mean(part, node.keys())} (to add a new key write "
-                        f"'+{key}=...' or pass allow_new_keys=True)"
-                    )
+                if not on_purpose:
+                    check_new_key(node, parts, depth, strict)
+                    on_purpose = True  # below a new key, every key is new: no siblings
                 if not last:
                     dict.__setitem__(node, part, ConfigDict())
             if last:
@@ -176,3 +169,55 @@ def apply_overrides(
                 node = dict.__getitem__(node, part)
         done.append(tuple(parts))
     return done
+
+
+def _list_index(node: list[Any], parts: list[str], depth: int, allow_list_keys: bool) -> int:
+    """The index `parts[depth]` into the list `node`, checked as MMEngine checks it."""
+    key, where, part = ".".join(parts), ".".join(parts[:depth]), parts[depth]
+    if not allow_list_keys:
+        raise ConfigTypeError(
+            f"override {key!r}: {where!r} is a list; pass allow_list_keys=True to index it"
+        )
+    if not part.isdigit():
+        raise ConfigTypeError(
+            f"override {key!r}: {where!r} is a list, indexed by numbers, not by {part!r}"
+        )
+    if int(part) >= len(node):
+        raise ConfigKeyError(
+            f"override {key!r}: index {part} is out of range for the list {where!r} of "
+            f"length {len(node)}"
+        )
+    return int(part)
+
+
+def check_new_key(node: dict[str, Any], parts: list[str], depth: int, strict: bool) -> None:
+    """Warn (or, with `strict`, raise) when the new key `parts[depth]` looks like a typo
+    of an existing sibling: `max_epoch` next to `max_epochs`."""
+    part = parts[depth]
+    close = close_matches(part, [k for k in node if isinstance(k, str)], n=1, cutoff=0.8)
+    if not close:
+        return
+    prefix = ".".join(parts[:depth])
+    existing = f"{prefix}.{close[0]}" if prefix else close[0]
+    new = ".".join(parts[: depth + 1])
+    message = (
+        f"override {'.'.join(parts)!r} adds the new key {new!r}, next to the existing "
+        f"{existing!r}. If that is a typo, override {existing!r}; to add {new!r} on "
+        f"purpose, write '+{'.'.join(parts)}'"
+    )
+    if strict:
+        raise ConfigKeyError(f"{message} (strict=True refuses it).")
+    _logger.warning("%s.", message)
+
+
+def add_strict_flag(parser: argparse.ArgumentParser) -> None:
+    """Add `--strict-cfg-options` to a parser that takes `--cfg-options` (`DictAction`).
+
+    Pass `args.strict_cfg_options` as `strict=` to `Config.merge_from_dict`.
+    """
+    parser.add_argument(
+        "--strict-cfg-options",
+        action="store_true",
+        help="refuse a --cfg-options key that is new and close to an existing one "
+        "(by default a warning is logged and the key is added)",
+    )

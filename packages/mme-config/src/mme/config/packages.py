@@ -28,7 +28,7 @@ def split_package_path(name: str) -> tuple[str, str] | None:
 
 
 def _installed_top_level_names() -> list[str]:
-    import importlib.metadata
+    import importlib.metadata  # slow to import; only for a "did you mean" hint
 
     try:
         return list(importlib.metadata.packages_distributions())

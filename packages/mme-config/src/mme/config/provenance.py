@@ -125,7 +125,7 @@ def python_positions(text: str) -> Positions:
 
 def data_positions(text: str) -> Positions:
     """Positions of the keys a YAML or JSON config sets (JSON read as YAML)."""
-    import yaml
+    import yaml  # PyYAML: imported only to explain YAML files
 
     out: Positions = {}
     try:

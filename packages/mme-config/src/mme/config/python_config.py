@@ -6,7 +6,7 @@ A Python config is executed. Before it runs, its syntax tree is rewritten:
 * ``with read_base(): from .base import *`` blocks are read as base imports and
   removed (their names are bound before the code runs);
 * top-level ``import`` statements of non-standard-library modules become
-  :class:`~mme.config.lazy.LazyObject` bindings, so that parsing imports nothing.
+  `LazyObject` bindings, so that parsing imports nothing.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ class PythonConfigSource:
     bases: list[str] = field(default_factory=list)
     base_imports: list[BaseImport] = field(default_factory=list)
     lazy_names: dict[str, LazyObject] = field(default_factory=dict)
+    #: Names bound by real (standard-library) imports: name -> (module, attribute).
+    imported_names: dict[str, tuple[str, str]] = field(default_factory=dict)
     uses_base_object: bool = False
     has_base_refs: bool = False
 
@@ -78,6 +80,45 @@ def _is_read_base(node: ast.stmt) -> bool:
     )
 
 
+def _is_base_assignment(node: ast.stmt) -> bool:
+    """Whether `node` is `_base_ = ...`."""
+    return (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id == "_base_"
+    )
+
+
+def _literal_bases(node: ast.Assign, path: str) -> list[str]:
+    """The file names of `_base_ = 'a.py'` or `_base_ = ['a.py', ...]` (literals only)."""
+    try:
+        value = ast.literal_eval(node.value)
+    except (ValueError, TypeError, SyntaxError):
+        raise ConfigError(
+            f"{path}:{node.lineno}: _base_ must be a file name or a list of file names "
+            "written as literals"
+        ) from None
+    bases = [value] if isinstance(value, str) else value
+    if not isinstance(bases, (list, tuple)) or not all(isinstance(b, str) for b in bases):
+        raise ConfigError(f"{path}:{node.lineno}: _base_ must be a str or a list of str")
+    return list(bases)
+
+
+def _base_imports(node: ast.With, path: str) -> list[BaseImport]:
+    """The `from <config module> import ...` statements of a `with read_base():` block."""
+    imports = []
+    for stmt in node.body:
+        if not isinstance(stmt, ast.ImportFrom):
+            raise ConfigError(
+                f"{path}:{stmt.lineno}: only 'from <config module> import ...' "
+                "statements are allowed inside 'with read_base():'"
+            )
+        names = [(a.name, a.asname or a.name) for a in stmt.names]
+        imports.append(BaseImport(stmt.module or "", stmt.level, names, stmt.lineno))
+    return imports
+
+
 def _lazy_assign(name: str, module: str, attrs: tuple[str, ...], node: ast.stmt) -> ast.Assign:
     call = ast.Call(
         func=ast.Name(id="__mme_lazy__", ctx=ast.Load()),
@@ -88,14 +129,19 @@ def _lazy_assign(name: str, module: str, attrs: tuple[str, ...], node: ast.stmt)
     return ast.fix_missing_locations(ast.copy_location(assign, node))
 
 
-def parse_python_config(text: str, path: str) -> PythonConfigSource:
+def parse_python_config(text: str, path: str, has_base_refs: bool = False) -> PythonConfigSource:
     """Parse and rewrite a Python config (see the module docstring).
 
+    Args:
+        text: The config's source, after substitutions.
+        path: The file, for messages.
+        has_base_refs: Whether `{{_base_.key}}` placeholders were put in the text.
+
     Raises:
-        ConfigError: Invalid syntax, a non-literal ``_base_``, or an import that
+        ConfigError: Invalid syntax, a non-literal `_base_`, or an import that
             cannot be made lazy; the message gives the file and line.
     """
-    has_refs = "_mme_base_ref_" in text
+    has_refs = has_base_refs
     try:
         if "_base_" not in text and "import" not in text and "read_base" not in text:
             # Nothing to rewrite: compile the text directly (one pass instead of two).
@@ -107,35 +153,12 @@ def parse_python_config(text: str, path: str) -> PythonConfigSource:
     source = PythonConfigSource(path=path, code=_EMPTY, has_base_refs=has_refs)
     body: list[ast.stmt] = []
     for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and node.targets[0].id == "_base_"
-        ):
-            try:
-                value = ast.literal_eval(node.value)
-            except (ValueError, TypeError, SyntaxError):
-                raise ConfigError(
-                    f"{path}:{node.lineno}: _base_ must be a file name or a list of file "
-                    "names written as literals"
-                ) from None
-            bases = [value] if isinstance(value, str) else value
-            if not isinstance(bases, (list, tuple)) or not all(isinstance(b, str) for b in bases):
-                raise ConfigError(f"{path}:{node.lineno}: _base_ must be a str or a list of str")
-            source.bases.extend(bases)
+        if _is_base_assignment(node):
+            assert isinstance(node, ast.Assign)
+            source.bases.extend(_literal_bases(node, path))
         elif _is_read_base(node):
             assert isinstance(node, ast.With)
-            for stmt in node.body:
-                if not isinstance(stmt, ast.ImportFrom):
-                    raise ConfigError(
-                        f"{path}:{stmt.lineno}: only 'from <config module> import ...' "
-                        "statements are allowed inside 'with read_base():'"
-                    )
-                names = [(a.name, a.asname or a.name) for a in stmt.names]
-                source.base_imports.append(
-                    BaseImport(stmt.module or "", stmt.level, names, stmt.lineno)
-                )
+            source.base_imports.extend(_base_imports(node, path))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             body.extend(_rewrite_import(node, path, source))
         else:
@@ -165,6 +188,8 @@ def _rewrite_import(
             )
         module = node.module or ""
         if _imported_for_real(module):
+            for alias in node.names:
+                source.imported_names[alias.asname or alias.name] = (module, alias.name)
             return [node]
         out: list[ast.stmt] = []
         for alias in node.names:
@@ -246,5 +271,12 @@ def execute_python_config(
             continue
         if key in lazy and isinstance(value, LazyObject) and value == lazy[key]:
             continue
+        if key in source.imported_names and value is _imported(*source.imported_names[key]):
+            continue  # `from collections import OrderedDict`: an import, not a config key
         result[key] = value
     return result
+
+
+def _imported(module: str, name: str) -> Any:
+    """What `from module import name` bound, or a fresh object when it is gone."""
+    return getattr(sys.modules.get(module), name, object())

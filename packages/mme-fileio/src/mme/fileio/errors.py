@@ -1,30 +1,8 @@
-"""The exceptions of mme.fileio and the helpers their messages use."""
+"""The exceptions of mme.fileio."""
 
 from __future__ import annotations
 
-import difflib
 import errno
-from collections.abc import Iterable
-
-
-def did_you_mean(name: str, candidates: Iterable[object], n: int = 3, cutoff: float = 0.6) -> str:
-    """Return ``" Did you mean 'a' or 'b'?"`` for the closest candidates, or ``""``.
-
-    Args:
-        name: What the user wrote.
-        candidates: What exists at that place.
-        n: At most this many suggestions.
-        cutoff: How similar (0 to 1) a candidate must be; short names need a lower one.
-    """
-    names = [str(c) for c in candidates]
-    close = difflib.get_close_matches(str(name), names, n=n, cutoff=cutoff)
-    if not close:
-        lowered = {c.lower(): c for c in names}
-        lowered_matches = difflib.get_close_matches(str(name).lower(), lowered, n=n, cutoff=cutoff)
-        close = [lowered[m] for m in lowered_matches]
-    if not close:
-        return ""
-    return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
 class FileIOError(Exception):

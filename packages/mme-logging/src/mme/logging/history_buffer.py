@@ -389,7 +389,7 @@ class HistoryBuffer:
         if method is None:
             raise LoggingKeyError(
                 f"HistoryBuffer has no statistics method {method_name!r} (registered: "
-                f"{known(self._statistics_methods)})"
+                f"{known(self._statistics_methods)})."
                 f"{did_you_mean(str(method_name), self._statistics_methods)}"
             )
         try:
@@ -437,7 +437,7 @@ class HistoryBuffer:
         for key in state:
             if key not in expected:
                 raise ValueError(
-                    f"{where}: unknown key {key!r} in the state dict"
+                    f"{where}: unknown key {key!r} in the state dict."
                     f"{did_you_mean(str(key), expected)}"
                 )
         missing = [k for k in expected[:2] if k not in state]

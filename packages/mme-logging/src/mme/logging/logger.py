@@ -56,7 +56,7 @@ def parse_level(level: int | str, where: str = "log_level") -> int:
     if not isinstance(value, int):
         raise ValueError(
             f"{where}={level!r} is not a logging level (expected one of "
-            f"{', '.join(_LEVEL_NAMES)}){did_you_mean(level.upper(), _LEVEL_NAMES)}"
+            f"{', '.join(_LEVEL_NAMES)}).{did_you_mean(level.upper(), _LEVEL_NAMES)}"
         )
     return value
 
@@ -252,8 +252,8 @@ def print_log(
         if not MMLogger.check_instance_created(logger):
             raise ValueError(
                 f"print_log: no MMLogger named {logger!r} has been built (built: "
-                f"{known(MMLogger.instance_names())}){MMLogger._missing_instance_hint(logger)}; "
-                "pass 'current', None, 'silent', a Logger, or build it with "
+                f"{known(MMLogger.instance_names())}).{MMLogger._missing_instance_hint(logger)} "
+                "Pass 'current', None, 'silent', a Logger, or build it with "
                 "MMLogger.get_instance(name)"
             )
         MMLogger.get_instance(logger).log(number, msg, stacklevel=2)

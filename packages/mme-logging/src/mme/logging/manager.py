@@ -64,6 +64,7 @@ class ManagerMixin(metaclass=ManagerMeta):
 
     _instances: ClassVar[dict[str, Any]]  # set per class by ManagerMeta
     _instances_lock: ClassVar[threading.RLock]
+    __mme_named_instances__: ClassVar[bool] = True  # mme.registry builds these with get_instance
 
     def __init__(self, name: str = "", **kwargs: Any) -> None:
         if not isinstance(name, str):

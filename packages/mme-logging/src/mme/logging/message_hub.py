@@ -138,7 +138,7 @@ class MessageHub(ManagerMixin):
                     if field not in _SCALAR_ENTRY_KEYS:
                         raise ValueError(
                             f"MessageHub.update_scalars: entry {key!r} has an unknown field "
-                            f"{field!r}{did_you_mean(str(field), _SCALAR_ENTRY_KEYS)} "
+                            f"{field!r}.{did_you_mean(str(field), _SCALAR_ENTRY_KEYS)} "
                             "(expected {'value': ..., 'count': ...})"
                         )
                 if "value" not in entry:
@@ -159,7 +159,7 @@ class MessageHub(ManagerMixin):
         buffer = self._log_scalars.get(key)
         if buffer is None:
             raise LoggingKeyError(
-                f"MessageHub {self.instance_name!r} has no scalar {key!r}"
+                f"MessageHub {self.instance_name!r} has no scalar {key!r}."
                 f"{did_you_mean(str(key), self._log_scalars)}"
             )
         return buffer
@@ -174,7 +174,7 @@ class MessageHub(ManagerMixin):
         if mode not in EXPORTED_MODES:
             raise ValueError(
                 f"MessageHub.exported_scalars: mode must be one of {', '.join(EXPORTED_MODES)}, "
-                f"got {mode!r}{did_you_mean(str(mode), EXPORTED_MODES)}"
+                f"got {mode!r}.{did_you_mean(str(mode), EXPORTED_MODES)}"
             )
         prefix = f"{mode}/"
         return {
@@ -288,7 +288,7 @@ class MessageHub(ManagerMixin):
         for key in state_dict:
             if key not in _STATE_KEYS:
                 self._skip(
-                    f"unknown key {key!r}{did_you_mean(str(key), _STATE_KEYS)} "
+                    f"unknown key {key!r}.{did_you_mean(str(key), _STATE_KEYS)} "
                     f"(expected {', '.join(_STATE_KEYS)})"
                 )
         sections = {name: self._section(state_dict, name) for name in _STATE_KEYS}

@@ -16,7 +16,7 @@ from mme.registry.errors import (
     RegistryError,
     UnknownScopeError,
 )
-from mme.registry.registry import Registry, split_scope_key
+from mme.registry.registry import Registry, RegistryState
 from mme.registry.root import (
     DATA_SAMPLERS,
     DATASETS,
@@ -43,6 +43,7 @@ from mme.registry.root import (
     VISUALIZERS,
     WEIGHT_INITIALIZERS,
 )
+from mme.registry.scopes import forget_scope_imports, split_scope_key
 from mme.registry.utils import count_registered_modules, traverse_registry_tree
 
 __all__ = [
@@ -76,9 +77,11 @@ __all__ = [
     "NotRegisteredError",
     "Registry",
     "RegistryError",
+    "RegistryState",
     "UnknownScopeError",
     "build_from_cfg",
     "count_registered_modules",
+    "forget_scope_imports",
     "init_default_scope",
     "split_scope_key",
     "traverse_registry_tree",

@@ -14,8 +14,9 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from mme.registry._suggest import did_you_mean, qualified_name
 from mme.registry.default_scope import DefaultScope
-from mme.registry.errors import RegistryError, add_note, did_you_mean
+from mme.registry.errors import RegistryError, add_note
 
 if TYPE_CHECKING:
     from mme.registry.registry import Registry
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
 _logger = logging.getLogger("mme.registry")
 _DEBUG = logging.DEBUG
 _KEYWORD_KINDS = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-
-#: class -> whether it is a ManagerMixin (built with ``get_instance``); see _is_manager.
-_MANAGER_CLASSES: dict[type, bool] = {}
 
 
 class MissingTypeError(RegistryError):
@@ -53,17 +51,26 @@ def build_from_cfg(
         NotRegisteredError: (a ``KeyError``) ``type`` names nothing registered.
         TypeError: ``cfg`` is not a mapping, or ``type`` is neither a str nor callable.
     """
-    if type(cfg) is dict:
-        args = cfg.copy()
-    else:
-        args = _copy_config(cfg, registry)
+    if isinstance(registry, str) or not hasattr(registry, "switch_scope_and_registry"):
+        raise TypeError(
+            f"build_from_cfg: registry must be a Registry, got {type(registry).__name__}: "
+            f"{registry!r}; pass the registry object (for example MODELS), not its name"
+        )
+    args: dict[str, Any] | None = cfg.copy() if type(cfg) is dict else _as_dict(cfg)
+    if args is None:
+        raise TypeError(
+            f'Cannot build from the "{registry.name}" registry: the config must be a dict, '
+            f"ConfigDict or Config, got {type(cfg).__name__}: {cfg!r}"
+        )
     if default_args is not None:
-        if not isinstance(default_args, Mapping):
+        defaults = _as_dict(default_args)
+        if defaults is None:
             raise TypeError(
-                f'default_args for the "{registry.name}" registry must be a dict or None, '
-                f"got {type(default_args).__name__}: {default_args!r}"
+                f'default_args for the "{registry.name}" registry must be a mapping (a dict, '
+                f"ConfigDict or Config) or None, got {type(default_args).__name__}: "
+                f"{default_args!r}"
             )
-        for key, value in default_args.items():
+        for key, value in defaults.items():
             args.setdefault(key, value)
     scope = args.pop("_scope_", None)
     try:
@@ -84,18 +91,19 @@ def build_from_cfg(
         return _build(registry, registry._registry_for_current_scope(), obj_type, args)
 
 
-def _copy_config(cfg: Any, registry: Registry) -> dict[str, Any]:
-    """A shallow plain-dict copy of a mapping or of a ``Config`` (nested values kept as-is)."""
+def _as_dict(cfg: Any) -> dict[str, Any] | None:
+    """A shallow plain-dict copy of a mapping or of a `Config`, else `None`.
+
+    A `Config` is not a `Mapping`; it is recognised by what it offers (`to_dict`,
+    iteration and item access), so that this package does not import mme.config.
+    """
     if isinstance(cfg, Mapping) or (
         callable(getattr(cfg, "to_dict", None))
         and hasattr(cfg, "__iter__")
         and hasattr(cfg, "__getitem__")
     ):
         return {key: cfg[key] for key in cfg}
-    raise TypeError(
-        f'Cannot build from the "{registry.name}" registry: the config must be a dict, '
-        f"ConfigDict or Config, got {type(cfg).__name__}: {cfg!r}"
-    )
+    return None
 
 
 def _build(origin: Registry, registry: Registry, obj_type: Any, args: dict[str, Any]) -> Any:
@@ -110,7 +118,7 @@ def _build(origin: Registry, registry: Registry, obj_type: Any, args: dict[str, 
             f"or a class/function, got {type(obj_type).__name__}: {obj_type!r}"
         )
     try:
-        if isinstance(obj_cls, type) and _is_manager(obj_cls):
+        if isinstance(obj_cls, type) and getattr(obj_cls, "__mme_named_instances__", False):
             obj = obj_cls.get_instance(**args)  # type: ignore[attr-defined]
         else:
             obj = obj_cls(**args)
@@ -135,24 +143,9 @@ def _build(origin: Registry, registry: Registry, obj_type: Any, args: dict[str, 
     return obj
 
 
-def _is_manager(cls: type) -> bool:
-    """Whether ``cls`` derives from a ``ManagerMixin`` (mme.logging's or MMEngine's).
-
-    Such classes are global named instances and are built with ``get_instance``. The
-    check is by name because mme.registry may not import mme.logging.
-    """
-    known = _MANAGER_CLASSES.get(cls)
-    if known is None:
-        known = any(base.__name__ == "ManagerMixin" for base in cls.__mro__[1:])
-        _MANAGER_CLASSES[cls] = known
-    return known
-
-
 def _label(obj_cls: Any, obj_type: Any) -> str:
     """How a message names what was built: ``'SGD' (torch.optim.sgd.SGD)``."""
-    module = getattr(obj_cls, "__module__", None)
-    qualname = getattr(obj_cls, "__qualname__", None)
-    where = f"{module}.{qualname}" if module and qualname else repr(obj_cls)
+    where = qualified_name(obj_cls)
     if isinstance(obj_type, str):
         return f"{obj_type!r} ({where})"
     return where

@@ -1,17 +1,20 @@
 """``mme registry``: look at the root registries from the command line.
 
-``mme registry list`` shows every root registry with its scope, entry count and
-locations; ``mme registry list NAME`` shows what one registry holds. The ``mme``
-command imports this module only when ``mme registry`` is called.
+`mme registry list` shows the root registries that hold entries in a table, the
+empty ones in one line, and the distributions that are missing once;
+`mme registry list NAME` shows what one registry holds. The `mme` command imports
+this module only when `mme registry` is called.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 
-from mme.registry.display import location_status, registry_table, render_table
-from mme.registry.errors import did_you_mean
+from mme.registry._suggest import did_you_mean
+from mme.registry.display import registry_table, render_table
+from mme.registry.locations import distribution_for
 from mme.registry.registry import Registry
 from mme.registry.root import ROOT_REGISTRIES
 
@@ -48,26 +51,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"mme registry: unknown action {args.action!r}", file=sys.stderr)
         return 2
     if args.name is None:
-        rows = []
-        for python_name, registry in ROOT_REGISTRIES.items():
-            registry.import_from_location()
-            rows.append(
-                (
-                    python_name,
-                    registry.name,
-                    registry.scope,
-                    str(len(registry)),
-                    location_status(registry),
-                )
-            )
-        print(
-            render_table(
-                "Root registries",
-                ("Registry", "Name", "Scope", "Entries", "Locations"),
-                rows,
-                caption="Run 'mme registry list NAME' to see the entries of one registry.",
-            )
-        )
+        print(root_registries_listing())
         return 0
     found = find_root_registry(args.name)
     if found is None:
@@ -82,3 +66,56 @@ def run(args: argparse.Namespace) -> int:
     registry.import_from_location()
     print(registry_table(registry))
     return 0
+
+
+def root_registries_listing() -> str:
+    """The text of `mme registry list`: a table of the root registries with entries,
+    then one line for the empty ones and one for the distributions not installed."""
+    rows = []
+    empty = []
+    missing: dict[str, list[str]] = {}  # distribution -> its missing locations
+    for python_name, registry in ROOT_REGISTRIES.items():
+        registry.import_from_location()
+        for location in registry.location_errors:
+            where = missing.setdefault(distribution_for(location), [])
+            if location not in where:
+                where.append(location)
+        if len(registry) == 0:
+            empty.append(python_name)
+            continue
+        rows.append(
+            (
+                python_name,
+                registry.name,
+                registry.scope,
+                str(len(registry)),
+                ", ".join(registry.locations) or "-",
+            )
+        )
+    lines = []
+    if rows:
+        lines.append(
+            render_table(
+                "Root registries",
+                ("Registry", "Name", "Scope", "Entries", "Locations"),
+                rows,
+                caption="Run 'mme registry list NAME' to see the entries of one registry.",
+            )
+        )
+    else:
+        lines.append("Root registries: none has entries yet.")
+    if empty:
+        lines.append(_wrap(f"Empty ({len(empty)}): {', '.join(empty)}"))
+    if missing:
+        named = ", ".join(f"{dist} ({', '.join(locs)})" for dist, locs in sorted(missing.items()))
+        lines.append(
+            _wrap(
+                f"Not installed: {named}. The mme distributions are not on a public package "
+                "index yet: install them from the mme repository (see docs/install.md)."
+            )
+        )
+    return "\n".join(lines)
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, width=88, subsequent_indent="  ", break_on_hyphens=False)

@@ -9,19 +9,12 @@ from __future__ import annotations
 import io
 import shutil
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mme.registry._suggest import qualified_name
 
 if TYPE_CHECKING:
     from mme.registry.registry import Registry
-
-
-def _where(obj: Any) -> str:
-    """``module.QualName`` of a registered object."""
-    module = getattr(obj, "__module__", None)
-    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
-    if module and qualname:
-        return f"{module}.{qualname}"
-    return repr(obj)
 
 
 def render_table(
@@ -85,15 +78,14 @@ def location_status(registry: Registry) -> str:
     """The locations of ``registry``, each followed by why it is unavailable, if it is."""
     parts = []
     for location in registry.locations:
-        problem = registry._location_errors.get(location)
+        problem = registry.location_errors.get(location)
         parts.append(f"{location} ({problem})" if problem else location)
     return ", ".join(parts) or "-"
 
 
 def registry_table(registry: Registry, *, use_rich: bool | None = None) -> str:
     """The table of one registry: every registered name and what it refers to."""
-    entries = registry._module_dict.copy()
-    rows = [(name, _where(obj)) for name, obj in sorted(entries.items())]
+    rows = [(name, qualified_name(obj)) for name, obj in sorted(registry.module_dict.items())]
     parent = registry.parent
     details = [
         f"scope: {registry.scope}",

@@ -1,4 +1,4 @@
-"""The errors a registry raises, and helpers that make them useful.
+"""The errors a registry raises.
 
 Lookup and registration errors are ``KeyError`` subclasses, so code written for
 MMEngine (``except KeyError``) keeps working, but their ``str()`` is the plain
@@ -6,9 +6,6 @@ message rather than ``KeyError``'s quoted repr, so multi-line hints stay readabl
 """
 
 from __future__ import annotations
-
-import difflib
-from collections.abc import Iterable
 
 
 class RegistryError(KeyError):
@@ -46,29 +43,3 @@ def add_note(error: BaseException, note: str) -> None:
         notes = list(getattr(error, "__notes__", []))
         notes.append(note)
         error.__notes__ = notes  # type: ignore[attr-defined]
-
-
-def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """The candidates closest to ``word``, best first; case differences count little.
-
-    ``'sgd'`` finds ``'SGD'`` and ``'momentun'`` finds ``'momentum'``.
-    """
-    unique = list(dict.fromkeys(candidates))
-    by_lower: dict[str, list[str]] = {}
-    for name in unique:
-        by_lower.setdefault(name.lower(), []).append(name)
-    found: list[str] = []
-    for lowered in difflib.get_close_matches(word.lower(), list(by_lower), n=n, cutoff=0.6):
-        found.extend(by_lower[lowered])
-    return found[:n]
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """``" Did you mean 'x'?"`` (or ``'x' or 'y'``), or ``""`` when nothing is close."""
-    matches = close_matches(word, candidates)
-    if not matches:
-        return ""
-    quoted = [repr(m) for m in matches]
-    if len(quoted) == 1:
-        return f" Did you mean {quoted[0]}?"
-    return f" Did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"

@@ -1,13 +1,20 @@
 """Importing a registry's ``locations``: the modules whose import registers its entries.
 
 A location that is not installed is not an error by itself (a registry tree spans
-several optional distributions); it is remembered and reported, with the
-``pip install`` command, when a name is looked up and not found.
+several optional distributions); it is remembered and reported, with the distribution
+that provides it, when a name is looked up and not found. No `pip install NAME`
+command is suggested for mme's own distributions: they are not on a public package
+index, so the message points to the installation guide instead.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
+
+from mme.registry.errors import add_note
+
+_logger = logging.getLogger("mme.registry")
 
 
 def distribution_for(module: str) -> str:
@@ -20,6 +27,17 @@ def distribution_for(module: str) -> str:
     if parts[0] == "mme" and len(parts) > 1:
         return f"mme-{parts[1]}"
     return parts[0]
+
+
+def install_hint(module: str) -> str:
+    """Where `module` comes from, said so that it cannot suggest a command that fails."""
+    distribution = distribution_for(module)
+    if distribution.startswith("mme-"):
+        return (
+            f"it is part of the {distribution} distribution; install that from the mme "
+            "repository, see docs/install.md"
+        )
+    return f"it is part of the {distribution!r} distribution"
 
 
 def _package_root(module: str) -> str:
@@ -44,9 +62,34 @@ def import_location(location: str) -> str | None:
             raise
         root = _package_root(location)
         if missing == root or root.startswith(missing + "."):
-            return (
-                f"location {location!r} is not installed "
-                f"(install it with: pip install {distribution_for(location)})"
-            )
+            return f"location {location!r} is not installed ({install_hint(location)})"
         return f"location {location!r} does not exist (no module named {missing!r})"
     return None
+
+
+def import_locations(locations: tuple[str, ...], owner: str) -> dict[str, str]:
+    """Import each location; return `{location: why it is unavailable}` for those missing.
+
+    Args:
+        locations: Module names, imported in order.
+        owner: The registry, as messages name it (`'"model" registry (scope "mme")'`).
+
+    An error other than a missing location propagates with a note naming the location
+    and `owner`.
+    """
+    problems: dict[str, str] = {}
+    for location in locations:
+        try:
+            problem = import_location(location)
+        except Exception as error:
+            add_note(
+                error,
+                f"mme.registry: raised while importing {location!r}, a location of the {owner}",
+            )
+            raise
+        if problem is None:
+            _logger.debug("Modules of the %s were imported from %s", owner, location)
+        else:
+            problems[location] = problem
+            _logger.debug("The %s: %s", owner, problem)
+    return problems

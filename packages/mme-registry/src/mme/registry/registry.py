@@ -1,65 +1,42 @@
-"""``Registry``: a name -> class/function table that builds objects from configs.
+"""`Registry`: a name -> class/function table that builds objects from configs.
 
-Registries form trees. A child (``Registry('model', parent=MODELS, scope='mmalpha')``)
+Registries form trees. A child (`Registry('model', parent=MODELS, scope='mmalpha')`)
 finds what its ancestors registered; any registry reaches another scope of its tree
-with a ``scope.Name`` key; the current :class:`~mme.registry.DefaultScope` (set by a
-runner, or by ``_scope_`` in a config) picks which registry of the tree a build uses.
+with a `scope.Name` key (several levels deep: `'hound.little_hound.Dachshund'`); the
+current `DefaultScope` (set by a runner, or by `_scope_` in a config) picks which
+registry of the tree a build uses.
+
+Scope keys are handled in `mme.registry.scopes`, location imports in
+`mme.registry.locations` and error texts in `mme.registry.messages`.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
+from mme.registry.build_functions import build_from_cfg
 from mme.registry.default_scope import _OVERRIDE, DefaultScope
-from mme.registry.errors import (
-    AlreadyRegisteredError,
-    NotRegisteredError,
-    UnknownScopeError,
-    add_note,
-    did_you_mean,
-)
-from mme.registry.locations import import_location
+from mme.registry.display import registry_table
+from mme.registry.locations import import_locations
+from mme.registry.messages import already_registered, not_registered, unknown_scope
+from mme.registry.scopes import import_scope, infer_scope, split_scope_key
 
 _logger = logging.getLogger("mme.registry")
 _DEBUG = logging.DEBUG
 
 _T = TypeVar("_T")
 
-#: Scopes whose ``<scope>.registry`` module was tried already (see ``_import_scope``).
-_TRIED_SCOPE_IMPORTS: set[str] = set()
 
+@dataclass(frozen=True)
+class RegistryState:
+    """What `Registry.snapshot` saved of each registry of a subtree (for tests)."""
 
-def _import_scope(scope: str) -> bool:
-    """Import ``<scope>.registry`` once, so that a package's child registries join the
-    tree; return whether it was imported now. A package without one is not an error."""
-    if scope in _TRIED_SCOPE_IMPORTS:
-        return False
-    _TRIED_SCOPE_IMPORTS.add(scope)
-    module = f"{scope}.registry"
-    try:
-        importlib.import_module(module)
-    except ModuleNotFoundError as error:
-        if error.name not in (scope, module):
-            raise
-        return False
-    return True
-
-
-def split_scope_key(key: str) -> tuple[str | None, str]:
-    """Split ``'mmdet.ResNet'`` into ``('mmdet', 'ResNet')``; ``'ResNet'`` -> ``(None, 'ResNet')``.
-
-    Only the first dot separates the scope.
-    """
-    dot = key.find(".")
-    if dot == -1:
-        return None, key
-    return key[:dot], key[dot + 1 :]
+    nodes: tuple[tuple[Registry, dict[str, Any], dict[str, Registry], bool, dict[str, str]], ...]
 
 
 class Registry:
@@ -69,7 +46,7 @@ class Registry:
         name: What the registry holds, e.g. ``'model'``; used in messages and logs.
         build_func: ``build_func(cfg, *args, registry=..., **kwargs)`` that builds an
             object from a config. Defaults to the parent's, else
-            :func:`~mme.registry.build_from_cfg`.
+            `build_from_cfg`.
         parent: The parent registry; this one finds everything the parent finds.
         scope: The scope (package) name of the registry. Defaults to the top-level
             package of the module that creates it.
@@ -118,7 +95,7 @@ class Registry:
                 f"Registry {name!r}: parent must be a Registry, got {type(parent).__name__}"
             )
         if build_func is None:
-            build_func = parent.build_func if parent is not None else _default_build_func()
+            build_func = parent.build_func if parent is not None else build_from_cfg
         elif not callable(build_func):
             raise TypeError(f"Registry {name!r}: build_func must be callable, got {build_func!r}")
 
@@ -176,17 +153,66 @@ class Registry:
         """The modules imported on the first lookup."""
         return self._locations
 
+    @property
+    def location_errors(self) -> dict[str, str]:
+        """A copy of `{location: why it could not be imported}` for this registry."""
+        return dict(self._location_errors)
+
+    def walk(self) -> Iterator[Registry]:
+        """Every registry of the subtree of this one, this one first (depth first)."""
+        yield self
+        for child in self.children.values():
+            yield from child.walk()
+
+    def lineage(self) -> Iterator[Registry]:
+        """This registry, then its parent, up to the root: the order of a lookup."""
+        registry: Registry | None = self
+        while registry is not None:
+            yield registry
+            registry = registry._parent
+
+    def snapshot(self) -> RegistryState:
+        """Save the entries, children and imported locations of this subtree.
+
+        For tests: `restore` puts the subtree back as it was, undoing registrations,
+        new child registries and location imports made in between.
+        """
+        nodes = []
+        for node in self.walk():
+            with node._lock:
+                nodes.append(
+                    (
+                        node,
+                        dict(node._module_dict),
+                        dict(node._children),
+                        node._imported,
+                        dict(node._location_errors),
+                    )
+                )
+        return RegistryState(tuple(nodes))
+
+    def restore(self, state: RegistryState) -> None:
+        """Put back what `snapshot` saved (see there)."""
+        for node, entries, children, imported, errors in state.nodes:
+            with node._lock:
+                node._module_dict.clear()
+                node._module_dict.update(entries)
+                node._children.clear()
+                node._children.update(children)
+                node._imported = imported
+                node._location_errors.clear()
+                node._location_errors.update(errors)
+            node._root._scope_cache.clear()
+
     def __len__(self) -> int:
         return len(self._module_dict)
 
     def __contains__(self, key: object) -> bool:
+        """Whether `get(key)` would find something; never builds an error message."""
         if not isinstance(key, str):
             return False
-        try:
-            self.get(key)
-        except (NotRegisteredError, UnknownScopeError):
-            return False
-        return True
+        start, name, unknown = self._resolve(key)
+        return unknown is None and start._find(name) is not None
 
     def __repr__(self) -> str:
         return (
@@ -195,8 +221,6 @@ class Registry:
         )
 
     def __str__(self) -> str:
-        from mme.registry.display import registry_table
-
         return registry_table(self)
 
     # ------------------------------------------------------------------ scopes
@@ -207,25 +231,12 @@ class Registry:
         Frames of ``Registry.__init__`` (and of subclasses' ``__init__``) are skipped, so
         a ``Registry('model')`` written in ``mmdet/registry.py`` gets scope ``'mmdet'``.
         """
-        frame = sys._getframe(1)
-        while frame is not None and (
-            frame.f_code.co_name in ("__init__", "infer_scope")
-            and isinstance(frame.f_locals.get("self"), Registry)
-        ):
-            frame = frame.f_back  # type: ignore[assignment]
-        module = frame.f_globals.get("__name__") if frame is not None else None
-        if not isinstance(module, str) or not module:
-            _logger.warning(
-                'Could not infer the scope of a new registry; using "mme". Pass scope=... '
-                "to Registry to choose it."
-            )
-            return "mme"
-        return module.split(".")[0]
+        return infer_scope(Registry)
 
     split_scope_key = staticmethod(split_scope_key)
 
     def _get_root_registry(self) -> Registry:
-        """The root of the tree (MMEngine's name for :attr:`root`)."""
+        """The root of the tree (MMEngine's name for `root`)."""
         return self._root
 
     def _add_child(self, registry: Registry) -> None:
@@ -242,14 +253,8 @@ class Registry:
         self._root._scope_cache.clear()
 
     def _search_child(self, scope: str) -> Registry | None:
-        """The registry with ``scope`` in the subtree of this one (depth first), or None."""
-        if self._scope == scope:
-            return self
-        for child in list(self._children.values()):
-            found = child._search_child(scope)
-            if found is not None:
-                return found
-        return None
+        """The registry with `scope` in the subtree of this one (depth first), or None."""
+        return next((r for r in self.walk() if r.scope == scope), None)
 
     def _find_scope(self, scope: str) -> Registry | None:
         """The registry of this tree that has ``scope``; imports ``<scope>.registry`` once
@@ -259,23 +264,10 @@ class Registry:
         if scope in cache:
             return cache[scope]
         found = root._search_child(scope)
-        if found is None and _import_scope(scope):
+        if found is None and import_scope(scope):
             found = root._search_child(scope)
         cache[scope] = found
         return found
-
-    def _lineage(self) -> Iterator[Registry]:
-        """This registry, then its parent, up to the root."""
-        registry: Registry | None = self
-        while registry is not None:
-            yield registry
-            registry = registry._parent
-
-    def _walk(self) -> Iterator[Registry]:
-        """Every registry of the subtree of this one, depth first."""
-        yield self
-        for child in list(self._children.values()):
-            yield from child._walk()
 
     def _registry_for_current_scope(self) -> Registry:
         """The registry a build uses: the one of the current default scope, if this tree
@@ -314,36 +306,21 @@ class Registry:
 
     # ------------------------------------------------------------------ locations
     def import_from_location(self) -> None:
-        """Import this registry's ``locations`` (once), so that their entries register.
+        """Import this registry's `locations` (once), so that their entries register.
 
-        A location that is not installed is remembered and named, with the
-        ``pip install`` command, when a lookup fails. Any other import error propagates
-        with a note naming the location and the registry.
+        A location that is not installed is remembered (see `location_errors`) and
+        named when a lookup fails. Any other import error propagates with a note
+        naming the location and the registry.
         """
         if self._imported:
             return
-        for location in self._locations:
-            try:
-                problem = import_location(location)
-            except Exception as error:
-                add_note(
-                    error,
-                    f"mme.registry: raised while importing {location!r}, a location of the "
-                    f'"{self._name}" registry (scope "{self._scope}")',
-                )
-                raise
-            if problem is None:
-                self._location_errors.pop(location, None)
-                _logger.debug(
-                    'Modules of the "%s" registry in "%s" were imported from %s',
-                    self._name,
-                    self._scope,
-                    location,
-                )
-            else:
-                self._location_errors[location] = problem
-                _logger.debug('The "%s" registry in "%s": %s', self._name, self._scope, problem)
-        self._imported = True
+        problems = import_locations(
+            self._locations, f'"{self._name}" registry (scope "{self._scope}")'
+        )
+        with self._lock:
+            self._location_errors.clear()
+            self._location_errors.update(problems)
+            self._imported = True
 
     # ------------------------------------------------------------------ registering
     @overload
@@ -452,41 +429,64 @@ class Registry:
                 for key in names:
                     existing = self._module_dict.get(key)
                     if existing is not None and existing is not module:
-                        raise AlreadyRegisteredError(
-                            f'{key!r} is already registered in the "{self._name}" registry '
-                            f'(scope "{self._scope}") as {_describe(existing)}; cannot register '
-                            f"{_describe(module)} under the same name. Pass force=True to "
-                            "replace it, or choose another name."
-                        )
+                        raise already_registered(self, key, existing, module)
             for key in names:
                 self._module_dict[key] = module
 
     # ------------------------------------------------------------------ lookup
     def get(self, key: str) -> Any:
-        """Return the class or function registered as ``key``.
+        """Return the class or function registered as `key`.
 
-        ``'Name'`` is looked up in this registry, then its ancestors; ``'scope.Name'`` in
-        the registry of ``scope`` in this tree, then its ancestors. The locations of every
-        registry searched are imported first.
+        `'Name'` is looked up in this registry, then its ancestors. `'scope.Name'` is
+        looked up from the registry of `scope`: a child of this one, else any registry
+        of the tree with that scope; keys go down several levels
+        (`'hound.little_hound.Dachshund'`). The locations of every registry searched
+        are imported first.
 
         Raises:
-            NotRegisteredError: (a ``KeyError``) the name is not found; the message names
+            NotRegisteredError: (a `KeyError`) the name is not found; the message names
                 the registry, the scopes searched and the closest registered names.
-            UnknownScopeError: (a ``KeyError``) ``scope`` has no registry in this tree.
+            UnknownScopeError: (a `KeyError`) a scope of the key has no registry in this
+                tree.
         """
         if not isinstance(key, str):
             raise TypeError(
                 f'The "{self._name}" registry looks names up by str, got '
                 f"{type(key).__name__}: {key!r}"
             )
-        dot = key.find(".")
-        if dot == -1:
-            start: Registry = self
-            name = key
-        else:
-            scope, name = key[:dot], key[dot + 1 :]
-            start = self._registry_of_scope(scope, key)
-        registry: Registry | None = start
+        start, name, unknown = self._resolve(key)
+        if unknown is not None:
+            raise unknown_scope(start, unknown, key)
+        obj = start._find(name)
+        if obj is None:
+            raise not_registered(start, name, key)
+        return obj
+
+    def _resolve(self, key: str) -> tuple[Registry, str, str | None]:
+        """Follow the scopes of `key`: `(registry to search, bare name, None)`, or, when
+        a scope has no registry, `(registry reached, rest of the key, that scope)`."""
+        registry, name = self, key
+        while True:
+            scope, rest = split_scope_key(name)
+            if scope is None:
+                return registry, name, None
+            target = registry._registry_of_scope(scope)
+            if target is None:
+                return registry, name, scope
+            registry, name = target, rest
+
+    def _registry_of_scope(self, scope: str) -> Registry | None:
+        """The registry of `scope` seen from this one: itself, a child, else the tree's."""
+        if scope == self._scope:
+            return self
+        child = self._children.get(scope)
+        if child is not None:
+            return child
+        return self._find_scope(scope)
+
+    def _find(self, name: str) -> Any:
+        """The object registered as `name` here or in an ancestor, else `None`."""
+        registry: Registry | None = self
         while registry is not None:
             if not registry._imported:
                 registry.import_from_location()
@@ -496,68 +496,12 @@ class Registry:
                     _logger.debug(
                         'Get class `%s` from "%s" registry in "%s"',
                         name,
-                        registry.name,
-                        registry.scope,
+                        registry._name,
+                        registry._scope,
                     )
                 return obj
             registry = registry._parent
-        raise start._not_found(name, key)
-
-    def _registry_of_scope(self, scope: str, key: str) -> Registry:
-        """The registry of ``scope`` in this tree, for the key ``scope.Name``."""
-        if scope == self._scope:
-            return self
-        child = self._children.get(scope)
-        if child is not None:
-            return child
-        found = self._find_scope(scope)
-        if found is None:
-            scopes = sorted({r.scope for r in self._root._walk()})
-            raise UnknownScopeError(
-                f'{key!r}: the scope {scope!r} has no registry in the "{self._name}" '
-                f"registry tree (scopes: {', '.join(scopes)}).{did_you_mean(scope, scopes)} "
-                f"If {scope!r} is a package, import the module that creates its "
-                f'"{self._name}" registry (for example with custom_imports in the config).'
-            )
-        return found
-
-    def _not_found(self, name: str, key: str) -> NotRegisteredError:
-        """The error for ``key`` (``name`` without scope) missing from this lineage."""
-        lineage = list(self._lineage())
-        searched = " -> ".join(f'"{r.scope}"' for r in lineage)
-        known = [n for r in lineage for n in r._module_dict]
-        lines = [
-            f'{key!r} is not registered in the "{self._name}" registry '
-            f"(scopes searched: {searched}).{did_you_mean(name, known)}"
-        ]
-        elsewhere = [
-            r.scope for r in self._root._walk() if r not in lineage and name in r._module_dict
-        ]
-        if elsewhere:
-            lines.append(
-                f"{name!r} is registered in the scope {elsewhere[0]!r} of this registry tree: "
-                f"write type='{elsewhere[0]}.{name}' or set _scope_={elsewhere[0]!r}."
-            )
-        current = DefaultScope.get_current_instance()
-        if current is not None and current.scope_name != self._scope:
-            scopes = sorted({r.scope for r in self._root._walk()})
-            if current.scope_name in scopes:
-                lines.append(f'The default scope "{current.scope_name}" chose this registry.')
-            else:
-                lines.append(
-                    f'The default scope "{current.scope_name}" has no "{self._name}" registry '
-                    f"in this tree (scopes: {', '.join(scopes)})."
-                    f"{did_you_mean(current.scope_name, scopes)}"
-                )
-        for registry in lineage:
-            for problem in registry._location_errors.values():
-                lines.append(f'The "{registry.name}" registry in "{registry.scope}": {problem}.')
-        if not known:
-            lines.append(
-                "Nothing is registered there yet: import the module that registers it, "
-                "list it in the config's custom_imports, or in the registry's locations."
-            )
-        return NotRegisteredError("\n".join(lines))
+        return None
 
     # ------------------------------------------------------------------ build
     def build(self, cfg: Any, *args: Any, **kwargs: Any) -> Any:
@@ -570,18 +514,3 @@ class Registry:
         if args or kwargs:
             return self.build_func(cfg, *args, **kwargs, registry=self)
         return self.build_func(cfg, registry=self)
-
-
-def _describe(obj: Any) -> str:
-    """``module.QualName`` of a class or function, else its repr."""
-    module = getattr(obj, "__module__", None)
-    qualname = getattr(obj, "__qualname__", None)
-    if isinstance(module, str) and isinstance(qualname, str):
-        return f"{module}.{qualname}"
-    return repr(obj)
-
-
-def _default_build_func() -> Callable[..., Any]:
-    from mme.registry.build_functions import build_from_cfg
-
-    return build_from_cfg

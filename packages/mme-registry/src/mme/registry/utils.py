@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mme.registry.registry import Registry
+from mme.registry.root import ROOT_REGISTRIES
 
 _logger = logging.getLogger("mme.registry")
 
@@ -21,7 +22,7 @@ def traverse_registry_tree(registry: Registry, verbose: bool = True) -> list[dic
         path (dots as ``/``) that registered entries, the list of their names.
     """
     modules_info: list[dict[str, Any]] = []
-    for node in registry.root._walk():
+    for node in registry.root.walk():
         entries = node.module_dict
         info: dict[str, Any] = {"num_modules": len(entries), "scope": node.scope, "name": node.name}
         for name, obj in entries.items():
@@ -50,13 +51,11 @@ def count_registered_modules(
 
     Returns:
         ``{'scan_date': 'YYYYmmddHHMMSS', 'registries': {'MODELS': [...], ...}}``, the
-        lists as returned by :func:`traverse_registry_tree`.
+        lists as returned by `traverse_registry_tree`.
     """
-    from mme.registry.root import ROOT_REGISTRIES
-
     registries_info: dict[str, list[dict[str, Any]]] = {}
     for name, registry in ROOT_REGISTRIES.items():
-        for node in registry.root._walk():
+        for node in registry.root.walk():
             node.import_from_location()
         registries_info[name] = traverse_registry_tree(registry, verbose)
     scan_data = {

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 from collections.abc import Sequence
 
+from mme.cli._suggest import did_you_mean
 from mme.cli.commands import COMMANDS, CommandUnavailable, find, load
 from mme.cli.versions import installed_versions
 
@@ -65,8 +65,7 @@ def _run(argv: Sequence[str] | None) -> int:
     command = find(options.command)
     if command is None:
         names = [c.name for c in COMMANDS]
-        close = difflib.get_close_matches(options.command, names, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
+        hint = did_you_mean(options.command, names, n=1)
         parser.exit(
             2, f"mme: unknown command '{options.command}'.{hint} Commands: {', '.join(names)}\n"
         )

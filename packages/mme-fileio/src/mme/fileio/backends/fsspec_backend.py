@@ -14,8 +14,9 @@ import fsspec
 from fsspec.core import split_protocol, url_to_fs
 
 from mme.fileio.atomic import atomic_open
+from mme.fileio._suggest import did_you_mean
 from mme.fileio.backends.base import BaseStorageBackend, PathLike, check_list_args
-from mme.fileio.errors import MissingExtraError, StorageFileNotFoundError, did_you_mean
+from mme.fileio.errors import MissingExtraError, StorageFileNotFoundError
 
 _COPY_BUFFER = 1024 * 1024
 #: fsspec protocol -> the extra of mme-fileio that installs its implementation.

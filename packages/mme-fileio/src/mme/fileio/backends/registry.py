@@ -7,11 +7,12 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
 
+from mme.fileio._suggest import did_you_mean
 from mme.fileio.backends.base import BaseStorageBackend, PathLike
 from mme.fileio.backends.fsspec_backend import FsspecBackend
 from mme.fileio.backends.http_backend import HTTPBackend
 from mme.fileio.backends.local_backend import LocalBackend
-from mme.fileio.errors import BackendExistsError, did_you_mean
+from mme.fileio.errors import BackendExistsError
 
 BackendT = TypeVar("BackendT", bound=type[BaseStorageBackend])
 

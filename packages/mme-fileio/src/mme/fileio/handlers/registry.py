@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from mme.fileio.errors import UnsupportedFormatError, did_you_mean
+from mme.fileio._suggest import did_you_mean
+from mme.fileio.errors import UnsupportedFormatError
 from mme.fileio.handlers.base import BaseFileHandler
 from mme.fileio.handlers.json_handler import JsonHandler
 from mme.fileio.handlers.pickle_handler import PickleHandler
