@@ -26,6 +26,8 @@ TARGETS = (
     "packages/mme-logging/src/mme/logging/_suggest.py",
     "packages/mme-dist/src/mme/dist/_suggest.py",
     "packages/mme/src/mme/cli/_suggest.py",
+    "packages/mme-optim/src/mme/optim/_suggest.py",
+    "packages/mme-dataset/src/mme/dataset/_suggest.py",
 )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
 
 
 def add_note(error: BaseException, note: str) -> None:
@@ -16,8 +14,3 @@ def add_note(error: BaseException, note: str) -> None:
         notes.append(note)
         error.__notes__ = notes  # type: ignore[attr-defined]
 
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """``" Did you mean 'x'?"`` for the closest candidate, or ``""``."""
-    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" Did you mean {found[0]!r}?" if found else ""

@@ -24,7 +24,8 @@ from torch.utils.data import Dataset
 from mme import fileio
 from mme.config import Config
 from mme.dataset import _serialize
-from mme.dataset._notes import add_note, did_you_mean
+from mme.dataset._notes import add_note
+from mme.dataset._suggest import did_you_mean
 from mme.dataset.compose import Compose
 from mme.logging import print_log
 

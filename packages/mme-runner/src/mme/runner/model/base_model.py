@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from mme.registry import MODELS
-from mme.runner.model._suggest import did_you_mean
+from mme.runner._suggest import did_you_mean
 from mme.runner.model.base_module import BaseModule
 from mme.runner.model.data_preprocessor import BaseDataPreprocessor, _cuda_device
 from mme.runner.model.losses import NONFINITE_POLICIES, parse_losses, update_if_finite

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from mme.runner.model._suggest import did_you_mean
+from mme.runner._suggest import did_you_mean
 
 #: What a training step does with a NaN or infinite loss (``BaseModel(nonfinite_loss=...)``).
 NONFINITE_POLICIES = ("raise", "skip", "ignore")

@@ -25,7 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from mme.registry import WEIGHT_INITIALIZERS
-from mme.runner.model._suggest import did_you_mean
+from mme.runner._suggest import did_you_mean
 
 _logger = logging.getLogger("mme.runner.model")
 
