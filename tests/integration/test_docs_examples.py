@@ -69,7 +69,9 @@ def python_blocks_and_shown_outputs(text: str) -> tuple[list[str], dict[int, str
 
 
 def same_lines(text: str) -> list[str]:
-    return [line.rstrip() for line in text.strip("\n").splitlines()]
+    """The lines of ``text``, log timestamps replaced (they differ from run to run)."""
+    lines = text.strip("\n").splitlines()
+    return [TIMESTAMP.sub("MM/DD hh:mm:ss", line.rstrip()) for line in lines]
 
 
 def run(args: list[str], cwd: Path, stdin: str | None = None) -> str:

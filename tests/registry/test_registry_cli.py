@@ -67,9 +67,9 @@ def test_list_on_the_core_install_is_three_lines(
         "  DATA_SAMPLERS, TRANSFORMS, MODELS, MODEL_WRAPPERS, WEIGHT_INITIALIZERS, OPTIMIZERS,\n"
         "  OPTIM_WRAPPERS, OPTIM_WRAPPER_CONSTRUCTORS, PARAM_SCHEDULERS, METRICS, EVALUATOR,\n"
         "  TASK_UTILS, VISUALIZERS, VISBACKENDS, LOG_PROCESSORS, INFERENCERS, FUNCTIONS\n"
-        "Not installed: mme-dataset (mme.dataset), mme-optim (mme.optim), mme-runner\n"
-        "  (mme.runner). The mme distributions are not on a public package index yet: install\n"
-        "  them from the mme repository (see docs/install.md).\n"
+        "Not installed: mme-dataset (mme.dataset), mme-optim (mme.optim), mme-runner (mme.runner,\n"
+        "  mme.runner.model, mme.runner.evaluator). The mme distributions are not on a public\n"
+        "  package index yet: install them from the mme repository (see docs/install.md).\n"
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 def add_note(error: BaseException, note: str) -> None:
     """Attach ``note`` to ``error`` (``BaseException.add_note``; ``__notes__`` on 3.10)."""
     adder = getattr(error, "add_note", None)
@@ -13,4 +12,3 @@ def add_note(error: BaseException, note: str) -> None:
         notes = list(getattr(error, "__notes__", []))
         notes.append(note)
         error.__notes__ = notes  # type: ignore[attr-defined]
-

@@ -13,8 +13,8 @@ from typing import Any
 import fsspec
 from fsspec.core import split_protocol, url_to_fs
 
-from mme.fileio.atomic import atomic_open
 from mme.fileio._suggest import did_you_mean
+from mme.fileio.atomic import atomic_open
 from mme.fileio.backends.base import BaseStorageBackend, PathLike, check_list_args
 from mme.fileio.errors import MissingExtraError, StorageFileNotFoundError
 

@@ -38,7 +38,7 @@ class BaseMetric(metaclass=ABCMeta):
         collect_device: ``'cpu'`` (gather through a gloo group, or files with
             ``collect_dir``) or ``'gpu'`` (through the default group, e.g. nccl).
         prefix: put before every metric name, ``'prefix/name'``; default
-            :attr:`default_prefix`.
+            `default_prefix`.
         collect_dir: a directory every rank can reach, to gather through files (cpu only).
     """
 

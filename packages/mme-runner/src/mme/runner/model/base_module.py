@@ -27,11 +27,11 @@ class BaseModule(nn.Module):
     ``init_weights()`` of the top-level module applies its ``init_cfg`` (except
     ``Pretrained``), then calls ``init_weights()`` of each child that has one (children's own
     ``init_cfg``), then loads the ``Pretrained`` entries, so that pretrained weights win.
-    Afterwards :attr:`init_summary` maps each parameter name to what initialised it; it is
+    Afterwards `init_summary` maps each parameter name to what initialised it; it is
     also logged at DEBUG level on the ``mme.runner.model`` logger.
 
     Args:
-        init_cfg: a dict or list of dicts, see :func:`mme.runner.model.initialize`.
+        init_cfg: a dict or list of dicts, see `mme.runner.model.initialize`.
 
     Examples:
         >>> class Net(BaseModule):

@@ -45,7 +45,7 @@ class BaseDataPreprocessor(nn.Module):
         return self._device
 
     def cast_data(self, data: Any) -> Any:
-        """``data`` with every tensor and data element moved to :attr:`device`."""
+        """``data`` with every tensor and data element moved to `device`."""
         kind = type(data)
         # exact built-in containers first: the common batches cost no ABC checks
         if kind is tuple or kind is list:

@@ -2,7 +2,7 @@
 
 Nothing here reads a tensor on the host: the logged values stay (detached) tensors on the
 model's device until the log processor reads them at its interval. The only host read is the
-finite check of :func:`update_if_finite`, once per step, and only when the policy asks for it;
+finite check of `update_if_finite`, once per step, and only when the policy asks for it;
 on a GPU it is arranged so that the GPU never waits for it.
 """
 

@@ -164,7 +164,7 @@ class BaseDataElement:
         return list(self._metainfo_fields)
 
     def values(self) -> list[Any]:
-        """The values of the data fields, in the order of :meth:`keys`."""
+        """The values of the data fields, in the order of `keys`."""
         return [getattr(self, key) for key in self.keys()]
 
     def metainfo_values(self) -> list[Any]:
