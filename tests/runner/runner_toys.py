@@ -7,11 +7,17 @@ Runner's tests do not depend on the model package being merged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
 from torch import nn
+
+# Register the samplers, collate functions and optimizers before any test runs (a test of
+# another folder may otherwise import them first and have its fixture undo the entries).
+import mme.dataset
+import mme.optim  # noqa: F401
 
 try:
     from mme.runner.model import BaseModel as ToyBase
@@ -103,3 +109,25 @@ class AccuracyEvaluator:
         total = len(self.results)
         self.results = []
         return {self.name: 100.0 * correct / max(total, 1)}
+
+
+@contextlib.contextmanager
+def registered(*entries: tuple[Any, type]) -> Iterator[None]:
+    """Register ``(registry, class)`` pairs for the duration of the block, then undo it.
+
+    Test modules register their classes this way (in a module fixture) rather than at import:
+    pytest imports every test module before running any, and a registration at import would
+    leak into the other packages' tests.
+    """
+    saved = []
+    for registry, cls in entries:
+        saved.append((registry, cls.__name__, registry._module_dict.get(cls.__name__)))
+        registry.register_module(module=cls, force=True)
+    try:
+        yield
+    finally:
+        for registry, name, previous in reversed(saved):
+            if previous is None:
+                registry._module_dict.pop(name, None)
+            else:
+                registry._module_dict[name] = previous
