@@ -9,7 +9,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 import mme.dist as dist
-from mme.optim import OptimWrapper
+from mme.optim import OptimWrapper, build_optim_wrapper
 
 
 def _data(rank: int, i: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -73,4 +73,29 @@ def accumulate_with_no_sync() -> dict[str, Any]:
         "allreduces_per_iter": allreduces_per_iter,
         "max_diff_to_reference": diff,
         "ranks_agree": all(torch.equal(gathered[0], g) for g in gathered),
+        **_zero_redundancy(rank, world),
+    }
+
+
+def _zero_redundancy(rank: int, world: int) -> dict[str, Any]:
+    """ZeroRedundancyOptimizer built by name: the same training as plain Adam, each rank
+    holding part of the state, the whole state gathered on rank 0 by state_dict."""
+    results = {}
+    for name, optimizer in (
+        ("plain", dict(type="Adam", lr=0.05)),
+        ("zero", dict(type="ZeroRedundancyOptimizer", optimizer_type="Adam", lr=0.05)),
+    ):
+        ddp = DistributedDataParallel(_model())
+        wrapper = build_optim_wrapper(ddp, dict(optimizer=optimizer))
+        for i in range(3):
+            x, y = _data(rank, i)
+            wrapper.update_params(nn.functional.mse_loss(ddp(x), y))
+        results[name] = torch.cat([p.detach().flatten() for p in ddp.module.parameters()])
+        if name == "zero":
+            local = len(wrapper.optimizer.optim.state)  # the state this rank holds
+            state = wrapper.state_dict()
+    return {
+        "zero_same_as_plain": bool(torch.allclose(results["plain"], results["zero"], atol=1e-6)),
+        "zero_local_states": local,
+        "zero_state_entries": len(state.get("state", {})),
     }

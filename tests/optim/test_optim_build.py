@@ -43,6 +43,8 @@ def test_optimizers_build_by_name_without_importing_mme_optim_first() -> None:
         optimizer = OPTIMIZERS.build(dict(type='AdamW', params=params, lr=0.01))
         assert type(optimizer).__name__ == "AdamW", optimizer
         assert "mme.optim" in sys.modules
+        # ZeroRedundancyOptimizer's torch module (seconds to import) waits until it is built
+        assert "torch.distributed.optim" not in sys.modules
         wrapper = OPTIM_WRAPPERS.build(dict(type='OptimWrapper', optimizer=optimizer))
         print(type(wrapper).__name__, wrapper.get_lr())
         """

@@ -1,5 +1,6 @@
-"""Gradient accumulation under DDP on two real gloo processes: no_sync on accumulation
-steps, one all-reduce per group, the same result as one process (OPT-03, OPT-04)."""
+"""Two real gloo processes: gradient accumulation under DDP (no_sync on accumulation steps,
+one all-reduce per group, the same result as one process) and ZeroRedundancyOptimizer
+built by name (OPT-03, OPT-04, OPT-10)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def _harness() -> Any:
     return module
 
 
-@pytest.mark.spec("OPT-03", "OPT-04")
+@pytest.mark.spec("OPT-03", "OPT-04", "OPT-10")
 def test_accumulation_under_ddp_syncs_once_per_group(tmp_path: Path) -> None:
     scenario = f"{HERE / 'optim_dist_scenarios.py'}:accumulate_with_no_sync"
     results = _harness().run_ranks(tmp_path, scenario, world_size=2, limit=90.0)
@@ -33,3 +34,8 @@ def test_accumulation_under_ddp_syncs_once_per_group(tmp_path: Path) -> None:
         assert result["allreduces_per_iter"] == [0, 1, 0, 1, 1]
         assert result["ranks_agree"]
         assert result["max_diff_to_reference"] < 1e-6
+        assert result["zero_same_as_plain"]
+    # ZeroRedundancyOptimizer: 4 parameters sharded over 2 ranks (by size: the 3x4 weight
+    # on one, the 3 smaller tensors on the other); the full state gathered on rank 0
+    assert sorted(r["zero_local_states"] for r in results) == [1, 3]
+    assert [r["zero_state_entries"] for r in results] == [4, 0]

@@ -288,3 +288,31 @@ def test_accumulation_groups_partition_the_run_and_average_their_losses(
     assert sizes[-1] == (total % counts or counts)
     for group in groups:  # each group's losses are averaged: the factors sum to 1
         assert sum(group) == pytest.approx(1.0)
+
+
+@pytest.mark.spec("OPT-01")
+def test_base_optim_wrapper_is_the_interface_of_custom_wrappers() -> None:
+    from mme.optim import BaseOptimWrapper, MultiStepLR
+
+    class PlainWrapper(BaseOptimWrapper):
+        def update_params(self, loss: torch.Tensor, *args: object, **kwargs: object) -> None:
+            self.backward(loss)
+            self.step()
+            self.zero_grad()
+
+        def backward(self, loss: torch.Tensor, **kwargs: object) -> None:
+            loss.backward()
+
+        def zero_grad(self, **kwargs: object) -> None:
+            self.optimizer.zero_grad()
+
+        def step(self, **kwargs: object) -> None:
+            self.optimizer.step()
+
+    with pytest.raises(TypeError, match="abstract"):
+        BaseOptimWrapper(SGD(nn.Linear(1, 1).parameters(), lr=0.1))  # type: ignore[abstract]
+    wrapper = PlainWrapper(SGD(nn.Linear(1, 1).parameters(), lr=0.1, momentum=0.5))
+    assert isinstance(OptimWrapper(SGD(nn.Linear(1, 1).parameters(), lr=0.1)), BaseOptimWrapper)
+    assert wrapper.get_momentum() == {"momentum": [0.5]}
+    MultiStepLR(wrapper, milestones=[1]).step()  # schedulers accept any wrapper
+    assert wrapper.get_lr()["lr"] == [pytest.approx(0.01)]

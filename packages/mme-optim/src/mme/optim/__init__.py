@@ -7,6 +7,7 @@ this package as a location, so building by name imports it).
 """
 
 from mme.optim.amp_optim_wrapper import AmpOptimWrapper
+from mme.optim.base import BaseOptimWrapper
 from mme.optim.builder import build_optim_wrapper
 from mme.optim.default_constructor import DefaultOptimWrapperConstructor
 from mme.optim.optim_wrapper import OptimWrapper
@@ -16,17 +17,23 @@ from mme.optim.scale_lr import auto_scale_lr
 from mme.optim.scheduler import *  # noqa: F403 (the scheduler names, as MMEngine exports them)
 from mme.optim.scheduler import __all__ as _scheduler_names
 from mme.optim.simulate import simulate_schedule
+from mme.optim.zero_optimizer import ZeroRedundancyOptimizer
+from mme.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIMIZERS
 
 __version__ = "0.1.0"
 
 __all__ = [
     *_scheduler_names,
+    "OPTIMIZERS",
+    "OPTIM_WRAPPER_CONSTRUCTORS",
     "OPTIONAL_OPTIMIZERS",
     "TORCH_OPTIMIZERS",
     "AmpOptimWrapper",
+    "BaseOptimWrapper",
     "DefaultOptimWrapperConstructor",
     "OptimWrapper",
     "OptimWrapperDict",
+    "ZeroRedundancyOptimizer",
     "auto_scale_lr",
     "build_optim_wrapper",
     "simulate_schedule",

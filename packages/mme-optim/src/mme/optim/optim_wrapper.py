@@ -18,6 +18,7 @@ from torch.optim import Optimizer
 
 from mme.logging import MessageHub, print_log
 from mme.optim._suggest import did_you_mean
+from mme.optim.base import BaseOptimWrapper
 from mme.registry import OPTIM_WRAPPERS
 
 #: ``clip_grad`` keys accepted by each kind of clipping (besides ``type``).
@@ -67,7 +68,7 @@ def _has_batch_norm(model: nn.Module) -> bool:
 
 
 @OPTIM_WRAPPERS.register_module()
-class OptimWrapper:
+class OptimWrapper(BaseOptimWrapper):
     """Wraps an optimizer: backward, step and zero_grad, accumulation and clipping.
 
     Args:
@@ -91,12 +92,7 @@ class OptimWrapper:
         accumulative_counts: int = 1,
         clip_grad: dict[str, Any] | None = None,
     ) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(
-                f"{type(self).__name__}: optimizer must be a torch.optim.Optimizer, got "
-                f"{type(optimizer).__name__}; build it first, or pass a config to "
-                "build_optim_wrapper(model, dict(optimizer=dict(type='SGD', lr=0.01)))"
-            )
+        super().__init__(optimizer)
         if (
             isinstance(accumulative_counts, bool)
             or not isinstance(accumulative_counts, int)
@@ -106,7 +102,6 @@ class OptimWrapper:
                 f"{type(self).__name__}: accumulative_counts must be a positive int, got "
                 f"{accumulative_counts!r}"
             )
-        self.optimizer = optimizer
         self._accumulative_counts = accumulative_counts
         clip = _clip_settings(clip_grad)
         self.clip_grad_kwargs: dict[str, Any] = {} if clip is None else clip[1]
@@ -237,41 +232,6 @@ class OptimWrapper:
     def accumulative_counts(self) -> int:
         """The accumulation group size."""
         return self._accumulative_counts
-
-    # ------------------------------------------------------------- read/write
-    @property
-    def param_groups(self) -> list[dict[str, Any]]:
-        """The optimizer's ``param_groups`` (the live list)."""
-        return self.optimizer.param_groups
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        """The optimizer's ``defaults``."""
-        return self.optimizer.defaults
-
-    def get_lr(self) -> dict[str, list[float]]:
-        """``{'lr': [lr of each param group]}``."""
-        return {"lr": [group["lr"] for group in self.optimizer.param_groups]}
-
-    def get_momentum(self) -> dict[str, list[float]]:
-        """``{'momentum': [...]}``: ``momentum``, else ``betas[0]``, else 0 per group."""
-        momentum = []
-        for group in self.optimizer.param_groups:
-            if "momentum" in group:
-                momentum.append(group["momentum"])
-            elif "betas" in group:
-                momentum.append(group["betas"][0])
-            else:
-                momentum.append(0)
-        return {"momentum": momentum}
-
-    def state_dict(self) -> dict[str, Any]:
-        """The optimizer's state dict."""
-        return self.optimizer.state_dict()
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load the optimizer's state dict."""
-        self.optimizer.load_state_dict(state_dict)
 
     def __repr__(self) -> str:
         clip = f", clip_grad={self.clip_grad_kwargs}" if self.clip_grad_kwargs else ""

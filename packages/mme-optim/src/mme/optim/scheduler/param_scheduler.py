@@ -21,13 +21,13 @@ from torch.optim import Optimizer
 
 from mme.logging import print_log
 from mme.optim._suggest import did_you_mean
-from mme.optim.optim_wrapper import OptimWrapper
+from mme.optim.base import BaseOptimWrapper
 from mme.registry import PARAM_SCHEDULERS
 
 #: ``end`` of a scheduler that never ends.
 INF = int(1e9)
 
-OptimizerType = Optimizer | OptimWrapper
+OptimizerType = Optimizer | BaseOptimWrapper
 
 
 def _is_int(value: Any) -> bool:
@@ -97,9 +97,9 @@ class _ParamScheduler:
         self, optimizer: Any, param_name: str, begin: Any, end: Any, last_step: Any
     ) -> None:
         name = type(self).__name__
-        if not isinstance(optimizer, (Optimizer, OptimWrapper)):
+        if not isinstance(optimizer, (Optimizer, BaseOptimWrapper)):
             raise TypeError(
-                f"{name}: optimizer must be a torch.optim.Optimizer or an OptimWrapper, got "
+                f"{name}: optimizer must be a torch.optim.Optimizer or an optimizer wrapper, got "
                 f"{type(optimizer).__name__}"
             )
         for i, group in enumerate(optimizer.param_groups):
@@ -253,7 +253,7 @@ class _ParamScheduler:
 
 
 def _raw(optimizer: Any) -> Any:
-    return optimizer.optimizer if isinstance(optimizer, OptimWrapper) else optimizer
+    return optimizer.optimizer if isinstance(optimizer, BaseOptimWrapper) else optimizer
 
 
 def _current(scheduler: _ParamScheduler) -> list[float]:
