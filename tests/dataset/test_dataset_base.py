@@ -389,6 +389,16 @@ def test_assigning_the_serialized_buffers_keeps_access_consistent() -> None:
         target.get_data_info("1")  # type: ignore[arg-type]
 
 
+@pytest.mark.spec("DS-05")
+@pytest.mark.parametrize("serialize", [True, False])
+def test_numpy_and_torch_indices_give_plain_int_sample_idx(serialize: bool) -> None:
+    dataset = Listed([{"x": i} for i in range(4)], serialize_data=serialize)
+    for index in (np.int64(3), torch.tensor(3), np.int32(-1)):
+        info = dataset[index]  # type: ignore[index]
+        assert info == {"x": 3, "sample_idx": 3}
+        assert type(info["sample_idx"]) is int
+
+
 @pytest.mark.spec("DS-09")
 def test_serialized_infos_with_shared_and_cyclic_parts_round_trip() -> None:
     shared = [1, 2]

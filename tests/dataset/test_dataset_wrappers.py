@@ -183,6 +183,12 @@ def test_wrappers_nest() -> None:
     inner = ConcatDataset([labelled([[0]]), labelled([[1]])])
     outer = RepeatDataset(inner, times=2)
     assert [outer.get_data_info(i)["cats"] for i in range(4)] == [[0], [1], [0], [1]]
+    assert [outer.get_cat_ids(i) for i in range(4)] == [[0], [1], [0], [1]]
+    # category 1 is in 1 of 4 samples: r = sqrt(0.5 / 0.25) -> each of its samples twice
+    balanced = ClassBalancedDataset(
+        ConcatDataset([labelled([[0], [0], [0]]), labelled([[1]])]), 0.5
+    )
+    assert balanced.repeat_indices.tolist() == [0, 1, 2, 3, 3]
 
 
 @pytest.mark.spec("DS-16")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import logging
+import operator
 import os
 import pickle
 from collections.abc import Callable, Mapping, Sequence
@@ -105,7 +106,7 @@ class BaseDataset(Dataset[Any]):
         data_root: The folder (or URI) that ``ann_file`` and ``data_prefix`` are relative to.
         data_prefix: Prefixes of the paths in the data infos, by key (``img_path=...``),
             joined with ``data_root`` and then with each data info's value of that key.
-        filter_cfg: Settings for :meth:`filter_data` (no filtering by default).
+        filter_cfg: Settings for `filter_data` (no filtering by default).
         indices: Keep only these samples: an int ``n`` keeps the first ``n`` (the last
             ``-n`` if negative), a sequence keeps those indices.
         serialize_data: Keep the data list pickled in one NumPy buffer, shared by
@@ -115,7 +116,7 @@ class BaseDataset(Dataset[Any]):
         test_mode: In test mode a pipeline that returns ``None`` is an error; otherwise
             another random sample is tried.
         lazy_init: Only load the meta information now; load the data list on first use
-            (or by calling :meth:`full_init`).
+            (or by calling `full_init`).
         max_refetch: How many other samples to try when the pipeline returns ``None``.
 
     Examples:
@@ -246,7 +247,7 @@ class BaseDataset(Dataset[Any]):
         return data_list
 
     def load_data_list(self) -> list[dict[str, Any]]:
-        """Read ``ann_file`` and parse each raw data info with :meth:`parse_data_info`.
+        """Read ``ann_file`` and parse each raw data info with `parse_data_info`.
 
         Override it for annotation files in another format; it must return a list of
         dicts, one per sample. The file's ``metainfo`` fills the fields that neither the
@@ -357,7 +358,7 @@ class BaseDataset(Dataset[Any]):
 
     @property
     def data_address(self) -> np.ndarray:
-        """The end offset of each data info in :attr:`data_bytes` (int64)."""
+        """The end offset of each data info in `data_bytes` (int64)."""
         return self._data_address
 
     @data_address.setter
@@ -393,6 +394,8 @@ class BaseDataset(Dataset[Any]):
                 end = ends[idx]
             except (IndexError, TypeError):
                 raise self._bad_index(idx, len(ends)) from None
+            if type(idx) is not int:  # NumPy or torch integers from a sampler
+                idx = operator.index(idx)
             if idx < 0:
                 idx += len(ends)
             info: dict[str, Any] = _loads(data[ends[idx - 1] if idx else 0 : end])
@@ -407,6 +410,7 @@ class BaseDataset(Dataset[Any]):
             info = copy.deepcopy(self.data_list[idx])
         except (IndexError, TypeError):
             raise self._bad_index(idx, len(self.data_list)) from None
+        idx = operator.index(idx)
         info["sample_idx"] = idx if idx >= 0 else idx + len(self.data_list)
         return info
 
@@ -516,7 +520,7 @@ class BaseDataset(Dataset[Any]):
 
     @force_full_init
     def get_subset(self, indices: int | Sequence[int]) -> BaseDataset:
-        """A new dataset with only ``indices`` (see :meth:`get_subset_`); this one is unchanged."""
+        """A new dataset with only ``indices`` (see `get_subset_`); this one is unchanged."""
         subset = self._copy_without_annotation()
         subset.data_list = self.data_list
         subset._data_bytes = self._data_bytes

@@ -125,7 +125,7 @@ def pseudo_collate(data_batch: Sequence[Any]) -> Any:
 def default_collate(data_batch: Sequence[Any]) -> Any:
     """Transpose a list of samples and stack tensors, arrays and numbers into tensors.
 
-    The structure is handled as in :func:`pseudo_collate`; the leaves go through PyTorch's
+    The structure is handled as in `pseudo_collate`; the leaves go through PyTorch's
     ``default_collate`` (tensors of the same shape are stacked along a new first
     dimension, NumPy arrays and numbers become tensors). Unlike PyTorch, objects it cannot
     stack, such as data elements, are kept as a list rather than raising, and a stacking

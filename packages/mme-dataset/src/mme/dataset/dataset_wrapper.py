@@ -77,6 +77,14 @@ class _Wrapper(Dataset[Any], abc.ABC):
         info: dict[str, Any] = dataset.get_data_info(index)
         return info
 
+    @force_full_init
+    def get_cat_ids(self, idx: int) -> list[int]:
+        """The category ids of sample ``idx`` (from the wrapped dataset's ``get_cat_ids``),
+        so that wrappers can be wrapped by ``ClassBalancedDataset``."""
+        dataset, index = self._index(idx)
+        ids: list[int] = dataset.get_cat_ids(index)
+        return ids
+
     def __getitem__(self, idx: int) -> Any:
         if not self._fully_initialized:
             print_log(
@@ -325,12 +333,6 @@ class ClassBalancedDataset(_Wrapper):
 
     def _index(self, idx: int) -> tuple[Any, int]:
         return self.dataset, self._get_ori_dataset_idx(idx)
-
-    @force_full_init
-    def get_cat_ids(self, idx: int) -> list[int]:
-        """The category ids of sample ``idx``."""
-        ids: list[int] = self.dataset.get_cat_ids(self._get_ori_dataset_idx(idx))
-        return ids
 
     @force_full_init
     def __len__(self) -> int:

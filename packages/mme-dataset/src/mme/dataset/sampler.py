@@ -1,7 +1,7 @@
 """``DefaultSampler`` and ``InfiniteSampler``: the same order in one process and in many.
 
 Both draw one global order of indices (a permutation seeded with ``seed``, the same on
-every rank because the seed is shared through :func:`mme.dist.sync_random_seed`) and give
+every rank because the seed is shared through `mme.dist.sync_random_seed`) and give
 rank ``r`` of ``w`` the positions ``r, r + w, r + 2w, ...`` of it. Concatenating the ranks'
 shares position by position gives back the one-process order.
 
@@ -105,7 +105,7 @@ class DefaultSampler(_Position, Sampler[int]):
         dataset: The dataset (anything with a length).
         shuffle: Draw a new random order each epoch (``seed + epoch``); else ``0..n-1``.
         seed: The random seed; must be the same on every rank. ``None``: draw one on rank 0
-            and share it (:func:`mme.dist.sync_random_seed`). The runner passes its
+            and share it (`mme.dist.sync_random_seed`). The runner passes its
             ``randomness`` seed.
         round_up: Pad the order by repeating it from the start so that every rank gets
             ``ceil(n / world_size)`` indices (PyTorch's ``DistributedSampler`` with
@@ -183,7 +183,7 @@ class DefaultSampler(_Position, Sampler[int]):
     def set_epoch(self, epoch: int) -> None:
         """Use the order of ``epoch`` from the next pass on (each epoch shuffles anew).
 
-        A resume point restored by :meth:`load_state_dict` is kept when ``epoch`` is the
+        A resume point restored by `load_state_dict` is kept when ``epoch`` is the
         restored epoch, so the runner may call ``set_epoch`` before the first pass.
         """
         epoch = _check_int(epoch, "epoch", "DefaultSampler.set_epoch")
