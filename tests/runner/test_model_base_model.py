@@ -19,6 +19,7 @@ from mme.runner.model import (
     ImgDataPreprocessor,
     NonFiniteLossError,
     parse_losses,
+    update_if_finite,
 )
 from mme.runner.model import losses as losses_module
 
@@ -225,6 +226,11 @@ def test_an_unknown_policy_is_rejected_with_a_suggestion() -> None:
         match=r"must be one of \('raise', 'skip', 'ignore'\), got 'skp'\. Did you mean 'skip'\?",
     ):
         NanModel(nonfinite_loss="skp")
+    model = NanModel()
+    model.nonfinite_loss = "skip"  # also settable after construction, checked the same way
+    assert model.nonfinite_loss == "skip"
+    with pytest.raises(ValueError, match=r"got 'raize'\. Did you mean 'raise'"):
+        model.nonfinite_loss = "raize"
 
 
 @pytest.mark.spec("MOD-05")
@@ -296,7 +302,7 @@ def test_the_spec_gan_trains_with_two_wrappers_and_parse_losses() -> None:
                         ),
                     }
                 )
-                disc.update_params(loss)
+                update_if_finite(loss, log_vars, self.nonfinite_loss, disc)
             for p in self.discriminator.parameters():
                 p.requires_grad = False
             gen = optim_wrapper["generator"]

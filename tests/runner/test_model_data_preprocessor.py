@@ -16,6 +16,7 @@ from mme.runner.model import (
     BaseModel,
     ImgDataPreprocessor,
     MMDistributedDataParallel,
+    detect_anomalous_params,
     is_model_wrapper,
     merge_dict,
     stack_batch,
@@ -219,3 +220,15 @@ def test_is_model_wrapper_knows_the_registered_wrappers() -> None:
     assert is_model_wrapper(
         torch.nn.parallel.DistributedDataParallel.__new__(torch.nn.parallel.DistributedDataParallel)
     )
+
+
+@pytest.mark.spec("MOD-09")
+def test_detect_anomalous_params_names_what_the_loss_does_not_use(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    model = nn.ModuleDict({"used": nn.Linear(2, 1), "unused": nn.Linear(2, 1)})
+    model["used"].bias.requires_grad = False
+    loss = model["used"](torch.ones(1, 2)).sum()
+    with caplog.at_level("ERROR", logger="mme.runner.model"):
+        assert detect_anomalous_params(loss, model) == ["unused.weight", "unused.bias"]
+    assert "unused.weight is not in the computational graph of the loss" in caplog.text

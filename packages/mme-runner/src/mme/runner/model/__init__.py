@@ -9,7 +9,12 @@ and the initializers of ``WEIGHT_INITIALIZERS`` initialise weights from ``init_c
 from mme.runner.model.base_model import BaseModel
 from mme.runner.model.base_module import BaseModule, ModuleDict, ModuleList, Sequential
 from mme.runner.model.data_preprocessor import BaseDataPreprocessor, ImgDataPreprocessor
-from mme.runner.model.losses import NONFINITE_POLICIES, NonFiniteLossError, parse_losses
+from mme.runner.model.losses import (
+    NONFINITE_POLICIES,
+    NonFiniteLossError,
+    parse_losses,
+    update_if_finite,
+)
 from mme.runner.model.utils import detect_anomalous_params, merge_dict, stack_batch
 from mme.runner.model.weight_init import (
     BaseInit,
@@ -67,6 +72,7 @@ __all__ = [
     "stack_batch",
     "trunc_normal_init",
     "uniform_init",
+    "update_if_finite",
     "update_init_info",
     "xavier_init",
 ]

@@ -60,12 +60,21 @@ class BaseModel(BaseModule):
                 "data_preprocessor must be an nn.Module, a config dict or None, got "
                 f"{type(data_preprocessor).__name__}: {data_preprocessor!r}"
             )
-        if nonfinite_loss not in NONFINITE_POLICIES:
-            raise ValueError(
-                f"nonfinite_loss must be one of {NONFINITE_POLICIES}, got {nonfinite_loss!r}."
-                f"{did_you_mean(str(nonfinite_loss), NONFINITE_POLICIES)}"
-            )
         self.nonfinite_loss = nonfinite_loss
+
+    @property
+    def nonfinite_loss(self) -> str:
+        """What ``train_step`` does with a NaN or infinite loss: raise, skip or ignore."""
+        return self._nonfinite_loss
+
+    @nonfinite_loss.setter
+    def nonfinite_loss(self, policy: str) -> None:
+        if policy not in NONFINITE_POLICIES:
+            raise ValueError(
+                f"nonfinite_loss must be one of {NONFINITE_POLICIES}, got {policy!r}."
+                f"{did_you_mean(str(policy), NONFINITE_POLICIES)}"
+            )
+        self._nonfinite_loss = policy
 
     # ------------------------------------------------------------------ steps
     def train_step(self, data: Any, optim_wrapper: Any) -> dict[str, Tensor]:

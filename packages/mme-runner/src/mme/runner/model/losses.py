@@ -155,7 +155,7 @@ class _HostCopy:
             self._host = torch.empty(tensor.shape, dtype=tensor.dtype, pin_memory=True)
             self._host.copy_(tensor, non_blocking=True)
             self._event: Any = torch.cuda.Event()
-            self._event.record()
+            self._event.record(torch.cuda.current_stream(tensor.device))  # the copy's stream
         else:  # other devices: a plain copy (it waits, but only where there is no overlap)
             self._host = tensor.to("cpu", copy=True)
             self._event = None

@@ -17,6 +17,7 @@ import copy
 import io
 import logging
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -166,7 +167,7 @@ def _class_names(module: nn.Module) -> set[str]:
     return {cls.__name__ for cls in type(module).__mro__}
 
 
-class BaseInit:
+class BaseInit(ABC):
     """Base of the initializers: which layers they touch and the bias they set.
 
     Args:
@@ -199,9 +200,9 @@ class BaseInit:
         #: set by ``initialize`` when the cfg has an ``override``: no ``layer`` is then fine.
         self.has_override = False
 
+    @abstractmethod
     def init_module(self, module: nn.Module) -> None:
         """Initialise one (sub)module; implemented by each initializer."""
-        raise NotImplementedError  # pragma: no cover - every initializer overrides it
 
     def __call__(self, module: nn.Module) -> None:
         if self.wholemodule:
