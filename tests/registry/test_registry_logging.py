@@ -19,7 +19,9 @@ class RuntimeInfoHook:
 
 @pytest.mark.usefixtures("restore_root_registries")
 def test_debug_lines_of_the_specification(caplog: pytest.LogCaptureFixture) -> None:
-    HOOKS.register_module(module=RuntimeInfoHook)
+    # force: mme.runner (imported by other tests) registers the real RuntimeInfoHook; the
+    # fixture puts it back afterwards
+    HOOKS.register_module(module=RuntimeInfoHook, force=True)
     with caplog.at_level(logging.DEBUG, logger="mme"):
         HOOKS.build(dict(type="RuntimeInfoHook"))
     build_lines = [r.getMessage() for r in caplog.records if r.name == "mme.registry"]

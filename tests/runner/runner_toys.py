@@ -1,48 +1,19 @@
-"""Small models, datasets and evaluators shared by the runner tests.
-
-``ToyBase`` is ``mme.runner.model.BaseModel`` when it is installed; otherwise a stand-in
-with the same ``train_step`` / ``val_step`` / ``test_step`` contract (RUN-06), so that the
-Runner's tests do not depend on the model package being merged.
-"""
+"""Small models, datasets and evaluators shared by the runner tests."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
-try:
-    from mme.runner.model import BaseModel as ToyBase
-except ImportError:  # the model package is not merged yet
-
-    class ToyBase(nn.Module):  # type: ignore[no-redef]
-        """Stand-in for BaseModel: the dataflow of RUN-06 with an identity preprocessor."""
-
-        def _run(self, data: Any, mode: str) -> Any:
-            if isinstance(data, dict):
-                return self(**data, mode=mode)
-            if isinstance(data, list | tuple):
-                return self(*data, mode=mode)
-            raise TypeError(f"unsupported data type {type(data).__name__}")
-
-        def train_step(self, data: Any, optim_wrapper: Any) -> dict[str, torch.Tensor]:
-            with optim_wrapper.optim_context(self):
-                losses = self._run(data, "loss")
-            log_vars = {}
-            for name, value in losses.items():
-                log_vars[name] = value.mean()
-            loss = sum(v for k, v in log_vars.items() if "loss" in k)
-            log_vars["loss"] = loss
-            optim_wrapper.update_params(loss)
-            return {k: v.detach() for k, v in log_vars.items()}
-
-        def val_step(self, data: Any) -> list:
-            return self._run(data, "predict")  # type: ignore[no-any-return]
-
-        def test_step(self, data: Any) -> list:
-            return self._run(data, "predict")  # type: ignore[no-any-return]
+# Register the samplers, collate functions and optimizers before any test runs (a test of
+# another folder may otherwise import them first and have its fixture undo the entries).
+import mme.dataset
+import mme.optim  # noqa: F401
+from mme.runner.model import BaseModel as ToyBase
 
 
 class ToyModel(ToyBase):
@@ -103,3 +74,25 @@ class AccuracyEvaluator:
         total = len(self.results)
         self.results = []
         return {self.name: 100.0 * correct / max(total, 1)}
+
+
+@contextlib.contextmanager
+def registered(*entries: tuple[Any, type]) -> Iterator[None]:
+    """Register ``(registry, class)`` pairs for the duration of the block, then undo it.
+
+    Test modules register their classes this way (in a module fixture) rather than at import:
+    pytest imports every test module before running any, and a registration at import would
+    leak into the other packages' tests.
+    """
+    saved = []
+    for registry, cls in entries:
+        saved.append((registry, cls.__name__, registry._module_dict.get(cls.__name__)))
+        registry.register_module(module=cls, force=True)
+    try:
+        yield
+    finally:
+        for registry, name, previous in reversed(saved):
+            if previous is None:
+                registry._module_dict.pop(name, None)
+            else:
+                registry._module_dict[name] = previous

@@ -8,6 +8,7 @@ and ``backend='nccl'`` moved into ``dist_cfg`` (Appendix B items 8 and 10).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ from mme.config import Config
 from mme.registry import DATASETS, METRICS, MODELS
 from mme.runner import BaseMetric, BaseModel, Runner
 
+from .runner_toys import registered
+
 pytestmark = pytest.mark.spec("RUN-01", "RUN-02", "RUN-03", "RUN-04", "RUN-06", "RUN-10")
 
 
-@MODELS.register_module(force=True)
 class MyAwesomeModel(BaseModel):
     def __init__(self, layers: int = 4, activation: str = "relu") -> None:
         super().__init__()
@@ -44,7 +46,6 @@ class MyAwesomeModel(BaseModel):
         return {"loss": F.cross_entropy(x, labels)}
 
 
-@DATASETS.register_module(force=True)
 class MyDataset(Dataset):
     def __init__(self, is_train: bool, size: int) -> None:
         torch.manual_seed(0 if is_train else 3407)
@@ -60,7 +61,6 @@ class MyDataset(Dataset):
         return len(self.data)
 
 
-@METRICS.register_module(force=True)
 class Accuracy(BaseMetric):
     def __init__(self) -> None:
         super().__init__()
@@ -75,6 +75,12 @@ class Accuracy(BaseMetric):
         total_correct = sum(r["correct"] for r in results)
         total_size = sum(r["batch_size"] for r in results)
         return dict(accuracy=100 * total_correct / total_size)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _registrations() -> Iterator[None]:
+    with registered((MODELS, MyAwesomeModel), (DATASETS, MyDataset), (METRICS, Accuracy)):
+        yield
 
 
 def accuracies(runner: Runner) -> list[float]:

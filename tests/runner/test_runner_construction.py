@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,9 +17,7 @@ from mme.config import Config
 from mme.registry import HOOKS, LOOPS, MODELS, RUNNERS
 from mme.runner import BaseLoop, Hook, Runner, ValLoop, build_runner
 
-from .runner_toys import AccuracyEvaluator, Classifier, ToyBase, collate, points
-
-MODELS.register_module(module=Classifier, force=True)
+from .runner_toys import AccuracyEvaluator, Classifier, ToyBase, collate, points, registered
 
 pytestmark = pytest.mark.spec("RUN-01", "RUN-02")
 
@@ -222,7 +221,6 @@ def test_ex06_gradient_accumulation(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------- EX-37
-@LOOPS.register_module()
 class CustomValLoop(BaseLoop):
     """The design doc's custom loop, written correctly: two dataloaders, new mount points."""
 
@@ -260,7 +258,6 @@ class CustomValLoop(BaseLoop):
         return metric
 
 
-@HOOKS.register_module()
 class CustomValHook(Hook):
     def __init__(self) -> None:
         self.seen: list[str] = []
@@ -305,7 +302,6 @@ def test_ex37_custom_loop_with_new_mount_points(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------- EX-38
-@RUNNERS.register_module()
 class CustomRunner(Runner):
     setups: ClassVar[list[str]] = []
 
@@ -350,3 +346,14 @@ def test_auto_scale_lr_scales_by_the_real_batch_size(tmp_path: Path) -> None:
     )
     off.train()
     assert off.optim_wrapper.get_lr()["lr"][0] == pytest.approx(0.1)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _registrations() -> Iterator[None]:
+    with registered(
+        (MODELS, Classifier),
+        (LOOPS, CustomValLoop),
+        (HOOKS, CustomValHook),
+        (RUNNERS, CustomRunner),
+    ):
+        yield

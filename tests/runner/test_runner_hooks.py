@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from mme.runner import Hook, Priority, Runner, get_priority
 from mme.runner.hooks import MOUNT_POINTS
 from mme.runner.hooks.hook import overridden_mount_points
 
-from .runner_toys import AccuracyEvaluator, Classifier, collate, points
+from .runner_toys import AccuracyEvaluator, Classifier, collate, points, registered
 
 pytestmark = pytest.mark.spec("RUN-14", "RUN-15")
 
@@ -222,7 +223,6 @@ def test_helpers_every_n_and_last(tmp_path: Path) -> None:
     assert hook.is_last_train_iter(runner)
 
 
-@HOOKS.register_module()
 class CheckInvalidLossHook(Hook):
     """EX-21, as the tutorial writes it (no super().__init__, no priority argument)."""
 
@@ -299,3 +299,9 @@ def test_early_stopping_stops_when_the_metric_stalls(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="cannot tell whether a larger or smaller 'score'"):
         EarlyStoppingHook(monitor="score")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _registrations() -> Iterator[None]:
+    with registered((HOOKS, CheckInvalidLossHook)):
+        yield

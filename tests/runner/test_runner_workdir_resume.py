@@ -258,3 +258,35 @@ def test_save_begin_and_filename_tmpl(tmp_path: Path) -> None:
         "ckpt_6.pth",
     ]
     assert (tmp_path / "last_checkpoint").read_text() == str(tmp_path / "ckpt_6.pth")
+
+
+@pytest.mark.spec("RUN-22", "RUN-12")
+def test_iteration_based_resume_matches_an_uninterrupted_run(tmp_path: Path) -> None:
+    def run(work_dir: Path, max_iters: int, **kwargs: Any) -> Runner:
+        runner = make_runner(
+            work_dir,
+            train_dataloader=dict(
+                dataset=points(16),
+                sampler=dict(type="DefaultSampler", shuffle=True),
+                batch_size=4,
+                collate_fn=collate,
+            ),
+            train_cfg=dict(by_epoch=False, max_iters=max_iters, val_interval=100),
+            default_hooks=dict(checkpoint=dict(by_epoch=False, interval=3), logger=None),
+            log_processor=dict(by_epoch=False),
+            **kwargs,
+        )
+        runner.train()
+        return runner
+
+    full = run(tmp_path / "full", 10)
+    run(tmp_path / "part", 6)
+    resumed = run(tmp_path / "part", 10, resume=True)
+    assert resumed.iter == 10
+    assert (
+        "resumed epoch: 0, iter: 6" in Path(resumed.log_dir, f"{resumed.timestamp}.log").read_text()
+    )
+    for a, b in zip(
+        full.model.state_dict().values(), resumed.model.state_dict().values(), strict=True
+    ):
+        assert torch.allclose(a, b)

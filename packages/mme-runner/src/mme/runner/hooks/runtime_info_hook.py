@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import torch
+
 from mme.registry import HOOKS
 from mme.runner.hooks.hook import DATA_BATCH, Hook
 
@@ -30,6 +32,9 @@ class RuntimeInfoHook(Hook):
     """
 
     priority = "VERY_HIGH"
+
+    def __init__(self) -> None:
+        self._train_names: dict[str, str] = {}
 
     def before_run(self, runner: Runner) -> None:
         from mme.runner import __version__
@@ -76,8 +81,16 @@ class RuntimeInfoHook(Hook):
     ) -> None:
         if outputs:
             hub = runner.message_hub
+            names = self._train_names
             for key, value in outputs.items():
-                hub.update_scalar(f"train/{key}", value)
+                name = names.get(key)
+                if name is None:
+                    name = names[key] = f"train/{key}"
+                # A CPU tensor is read now (no device to wait for); an accelerator tensor is
+                # handed over as is and read at the logging interval.
+                if type(value) is torch.Tensor and value.device.type == "cpu":
+                    value = value.item()
+                hub.update_scalar(name, value)
 
     def before_val(self, runner: Runner) -> None:
         self._last_stage = runner.message_hub.get_info("loop_stage")
