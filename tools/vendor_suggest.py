@@ -28,6 +28,7 @@ TARGETS = (
     "packages/mme/src/mme/cli/_suggest.py",
     "packages/mme-optim/src/mme/optim/_suggest.py",
     "packages/mme-dataset/src/mme/dataset/_suggest.py",
+    "packages/mme-runner/src/mme/runner/_suggest.py",
 )
 
 

@@ -72,7 +72,7 @@ def test_build_dataloader_without_a_runner() -> None:
     )
     batches = [b.tolist() for b in loader]
     assert sorted(functools.reduce(operator.iadd, batches, [])) == list(range(10))
-    with pytest.raises(TypeError, match=r"unknown key 'batchsize'.*did you mean 'batch_size'"):
+    with pytest.raises(TypeError, match=r"unknown key 'batchsize'.*Did you mean 'batch_size'"):
         Runner.build_dataloader(dict(dataset=[1], sampler=dict(type="DefaultSampler"), batchsize=2))
     with pytest.raises(KeyError, match="no 'sampler'"):
         Runner.build_dataloader(dict(dataset=[1], batch_size=2))
@@ -99,7 +99,10 @@ def test_from_cfg_and_the_typo_check(tmp_path: Path) -> None:
     runner.train()
     assert runner.epoch == 1
     bad = Config({**cfg.to_dict(), "trian_cfg": dict(max_epochs=2)})
-    with pytest.raises(ValueError, match="unknown key 'trian_cfg'; did you mean 'train_cfg'"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown key 'trian_cfg', which the Runner would ignore\. Did you mean 'train_cfg'",
+    ):
         Runner.from_cfg(bad)
     no_dir = {k: v for k, v in cfg.to_dict().items() if k != "work_dir"}
     with pytest.raises(KeyError, match=r"no 'work_dir'.*--work-dir"):
@@ -112,7 +115,7 @@ def test_loop_argument_typo_is_named(tmp_path: Path) -> None:
     runner = Runner(**args)
     with pytest.raises(
         TypeError,
-        match="EpochBasedTrainLoop has no argument 'max_epoch'; did you mean 'max_epochs'",
+        match=r"EpochBasedTrainLoop has no argument 'max_epoch'\. Did you mean 'max_epochs'",
     ):
         runner.train()
 
@@ -162,7 +165,7 @@ def test_save_best_naming_a_missing_metric_fails_before_training(tmp_path: Path)
 def test_env_cfg_backend_at_the_top_level_is_pointed_to_dist_cfg(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="'backend' belongs in env_cfg\\['dist_cfg'\\]"):
         Runner(model=Classifier(), work_dir=str(tmp_path), env_cfg=dict(backend="nccl"))
-    with pytest.raises(ValueError, match=r"launcher='pytorc'.*did you mean 'pytorch'"):
+    with pytest.raises(ValueError, match=r"launcher='pytorc'.*Did you mean 'pytorch'"):
         Runner(model=Classifier(), work_dir=str(tmp_path), launcher="pytorc")
 
 
@@ -177,7 +180,7 @@ def test_randomness_seed_and_diff_rank_seed(tmp_path: Path) -> None:
     first = torch.rand(1)
     torch.manual_seed(7)
     assert torch.equal(first, torch.rand(1))
-    with pytest.raises(ValueError, match=r"randomness: unknown key 'sead'.*did you mean 'seed'"):
+    with pytest.raises(ValueError, match=r"randomness: unknown key 'sead'.*Did you mean 'seed'"):
         Runner(model=Classifier(), work_dir=str(tmp_path), randomness=dict(sead=1))
 
 

@@ -74,7 +74,7 @@ def test_priorities_by_name_and_number() -> None:
         ("LOWEST", 100),
     ]
     assert get_priority("ABOVE_NORMAL") == 40 == get_priority(40)
-    with pytest.raises(ValueError, match="did you mean 'NORMAL'"):
+    with pytest.raises(ValueError, match="Did you mean 'NORMAL'"):
         get_priority("NORMALL")
     with pytest.raises(ValueError, match="between 0 and 100"):
         get_priority(101)

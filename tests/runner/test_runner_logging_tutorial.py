@@ -203,7 +203,7 @@ def test_custom_cfg_errors_name_the_entry() -> None:
     from mme.runner import LogProcessor
 
     with pytest.raises(
-        ValueError, match=r"custom_cfg\[0\]: method_name='maen'.*did you mean 'mean'"
+        ValueError, match=r"custom_cfg\[0\]: method_name='maen'.*Did you mean 'mean'"
     ):
         LogProcessor(custom_cfg=[dict(data_src="loss", method_name="maen")])
     with pytest.raises(KeyError, match=r"custom_cfg\[0\] has no 'data_src'"):

@@ -32,7 +32,7 @@ def test_local_backend_writes_json_lines_and_the_config(tmp_path: Path) -> None:
     ]
     assert "a = 1" in (tmp_path / "vis_data" / "config.py").read_text()
     assert isinstance(vis.get_backend("LocalVisBackend"), LocalVisBackend)
-    with pytest.raises(KeyError, match="did you mean 'LocalVisBackend'"):
+    with pytest.raises(KeyError, match="Did you mean 'LocalVisBackend'"):
         vis.get_backend("LocalVisBacken")
     with pytest.raises(ValueError, match=r"must end in \.json"):
         LocalVisBackend(str(tmp_path), scalar_save_file="scalars.txt")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from torch.utils.data import DataLoader
 
 from mme.registry import DATA_SAMPLERS, DATASETS, EVALUATOR, FUNCTIONS, HOOKS
-from mme.runner._suggest import closest, did_you_mean
+from mme.runner._suggest import close_matches, did_you_mean
 from mme.runner.hooks.hook import Hook
 
 if TYPE_CHECKING:
@@ -57,11 +57,10 @@ def check_config_keys(keys: Sequence[str], known: Sequence[str], where: str) -> 
     for key in keys:
         if key in known or key.startswith("_"):
             continue
-        match = closest(key, known, cutoff=0.8)
-        if match is not None:
+        if close_matches(key, known, n=1, cutoff=0.8):
             raise ValueError(
-                f"{where}: unknown key {key!r}; did you mean {match!r}? (the Runner does not "
-                "read it, so it would be ignored)"
+                f"{where}: unknown key {key!r}, which the Runner would ignore."
+                f"{did_you_mean(key, known, n=1, cutoff=0.8)}"
             )
 
 
@@ -124,7 +123,7 @@ def build_dataloader(
     for key in cfg:
         if key not in _DATALOADER_ARGS:
             raise TypeError(
-                f"dataloader config: unknown key {key!r}{did_you_mean(key, _DATALOADER_ARGS)} "
+                f"dataloader config: unknown key {key!r}.{did_you_mean(key, _DATALOADER_ARGS)} "
                 "(keys besides dataset/sampler/batch_sampler/collate_fn/worker_init_fn are "
                 "torch DataLoader arguments)"
             )
@@ -259,7 +258,7 @@ def merged_default_hooks(given: Mapping[str, Any] | None) -> list[Any]:
         elif isinstance(cfg, Mapping) and "type" not in cfg:
             raise KeyError(
                 f"default_hooks[{name!r}] has no 'type' and is not one of the default hooks "
-                f"({', '.join(DEFAULT_HOOKS)}){did_you_mean(name, DEFAULT_HOOKS)}"
+                f"({', '.join(DEFAULT_HOOKS)}).{did_you_mean(name, DEFAULT_HOOKS)}"
             )
         else:
             hooks[name] = cfg

@@ -101,7 +101,7 @@ def get_state_dict(
 
 
 def check_plain(obj: Any, where: str = "checkpoint") -> None:
-    """Raise :class:`CheckpointError` naming the first value ``torch.load(weights_only=True)``
+    """Raise `CheckpointError` naming the first value ``torch.load(weights_only=True)``
     could not read back (anything but tensors, containers and plain Python values)."""
     if isinstance(obj, (torch.Tensor, *_PLAIN)):
         return
@@ -218,7 +218,7 @@ def load_state_dict(
     """Copy ``state_dict`` into ``module`` (its wrappers removed).
 
     Missing keys, unexpected keys and tensors of another shape are reported (a warning,
-    or :class:`CheckpointError` with ``strict=True``); tensors of another shape are skipped.
+    or `CheckpointError` with ``strict=True``); tensors of another shape are skipped.
     """
     log = logger or _logger
     target = unwrap(module)

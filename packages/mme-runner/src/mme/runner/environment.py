@@ -2,7 +2,7 @@
 
 ``env_cfg`` (RUN-31): ``cudnn_benchmark``, ``mp_cfg=dict(mp_start_method='fork',
 opencv_num_threads=0)`` and ``dist_cfg=dict(backend='nccl', timeout=1800)``; ``launcher``
-(RUN-32) starts the process group through :func:`mme.dist.init_dist`; ``randomness`` (RUN-30)
+(RUN-32) starts the process group through `mme.dist.init_dist`; ``randomness`` (RUN-30)
 seeds Python, numpy and torch.
 """
 
@@ -60,7 +60,7 @@ def check_keys(given: Mapping[str, Any], known: tuple[str, ...], where: str) -> 
     for key in given:
         if key not in known:
             raise ValueError(
-                f"{where}: unknown key {key!r}{did_you_mean(str(key), known)} "
+                f"{where}: unknown key {key!r}.{did_you_mean(str(key), known)} "
                 f"(known keys: {', '.join(known)})"
             )
 
@@ -80,7 +80,7 @@ def setup_env(env_cfg: Mapping[str, Any], launcher: str) -> bool:
     check_keys(env_cfg, _ENV_KEYS, "env_cfg")
     if launcher not in LAUNCHERS:
         raise ValueError(
-            f"launcher={launcher!r} is not supported; use one of {', '.join(LAUNCHERS)}"
+            f"launcher={launcher!r} is not supported; use one of {', '.join(LAUNCHERS)}."
             f"{did_you_mean(str(launcher), LAUNCHERS)}"
         )
     if env_cfg.get("cudnn_benchmark"):

@@ -87,7 +87,7 @@ class LogProcessor:
             if method not in methods:
                 raise ValueError(
                     f"{where}: method_name={method!r} is not a statistic; use one of "
-                    f"{', '.join(sorted(methods))}{did_you_mean(str(method), methods)}"
+                    f"{', '.join(sorted(methods))}.{did_you_mean(str(method), methods)}"
                 )
             window = cfg.get("window_size")
             if (

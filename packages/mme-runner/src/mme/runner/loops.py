@@ -32,7 +32,7 @@ class BaseLoop(metaclass=ABCMeta):
     Args:
         runner: The runner.
         dataloader: A DataLoader, or its config dict (built with
-            :meth:`Runner.build_dataloader`, seeded by the runner's ``randomness``).
+            `Runner.build_dataloader`, seeded by the runner's ``randomness``).
     """
 
     dataloader: Any

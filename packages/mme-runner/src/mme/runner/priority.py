@@ -22,7 +22,7 @@ class Priority(IntEnum):
 
 
 def get_priority(priority: int | str | Priority) -> int:
-    """The number of ``priority``: a name (``'NORMAL'``), a :class:`Priority` or an int 0-100.
+    """The number of ``priority``: a name (``'NORMAL'``), a `Priority` or an int 0-100.
 
     Raises:
         ValueError: an unknown name (with the closest known one) or an int outside 0-100.
@@ -43,7 +43,7 @@ def get_priority(priority: int | str | Priority) -> int:
             names = [p.name for p in Priority]
             raise ValueError(
                 f"unknown hook priority {priority!r}; use one of {', '.join(names)} or an "
-                f"int in 0-100{did_you_mean(priority.upper(), names)}"
+                f"int in 0-100.{did_you_mean(priority.upper(), names)}"
             ) from None
     raise TypeError(
         f"hook priority must be a name or an int in 0-100, got {type(priority).__name__}"

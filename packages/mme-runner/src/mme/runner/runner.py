@@ -947,7 +947,7 @@ def _build_loop(loop_cls: type, cfg: dict, where: str, **args: Any) -> BaseLoop:
     for key in cfg:
         if key not in known:
             raise TypeError(
-                f"{where}: {loop_cls.__name__} has no argument {key!r}"
+                f"{where}: {loop_cls.__name__} has no argument {key!r}."
                 f"{did_you_mean(key, known)} (it takes "
                 f"{', '.join(k for k in known if k not in args)})"
             )

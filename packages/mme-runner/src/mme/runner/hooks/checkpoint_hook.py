@@ -242,7 +242,7 @@ class CheckpointHook(Hook):
 
                 raise ValueError(
                     f"default_hooks.checkpoint: save_best={key!r} is not a metric of the "
-                    f"val_evaluator, which produces {', '.join(map(repr, produced)) or 'nothing'}"
+                    f"val_evaluator, which produces {', '.join(map(repr, produced)) or 'nothing'}."
                     f"{did_you_mean(key, produced)}"
                 )
 

@@ -70,7 +70,7 @@ class EarlyStoppingHook(Hook):
         if self.monitor not in metrics:
             message = (
                 f"EarlyStoppingHook: monitor={self.monitor!r} is not among the metrics "
-                f"{sorted(metrics)}{did_you_mean(self.monitor, metrics)}"
+                f"{sorted(metrics)}.{did_you_mean(self.monitor, metrics)}"
             )
             if self.strict:
                 raise KeyError(message)

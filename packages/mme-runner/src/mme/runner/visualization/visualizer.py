@@ -81,7 +81,7 @@ class Visualizer(ManagerMixin):
         except KeyError:
             raise KeyError(
                 f"Visualizer {self.instance_name!r} has no backend {name!r} (it has "
-                f"{', '.join(self._vis_backends) or 'none'})"
+                f"{', '.join(self._vis_backends) or 'none'})."
                 f"{did_you_mean(name, self._vis_backends)}"
             ) from None
 
