@@ -30,7 +30,7 @@ from mme.registry import (
     VISUALIZERS,
     DefaultScope,
 )
-from mme.runner import building, environment
+from mme.runner import building, environment, resume_state
 from mme.runner._suggest import did_you_mean
 from mme.runner.checkpoint import (
     _load_checkpoint,
@@ -846,6 +846,7 @@ class Runner:
             else:
                 for scheduler, state in zip(self.param_schedulers, saved, strict=False):
                     scheduler.load_state_dict(state)
+        resume_state.restore(self, checkpoint, filename)
         self._has_loaded = True
         self.logger.info(f"resumed epoch: {self.epoch}, iter: {self.iter}")
 
@@ -903,6 +904,7 @@ class Runner:
                 }
             else:
                 checkpoint["param_schedulers"] = [s.state_dict() for s in self.param_schedulers]
+        checkpoint["resume_state"] = resume_state.capture(self, meta)
         self.call_hook("before_save_checkpoint", checkpoint=checkpoint)
         if is_main_process():
             path = join_path(out_dir, filename, backend_args=backend_args or file_client_args)
