@@ -22,7 +22,10 @@ from torch.utils.data import Dataset
 from mme.registry import HOOKS
 from mme.runner import Hook, Runner
 
-from .runner_toys import ToyBase
+try:
+    from .runner_toys import ToyBase
+except ImportError:  # loaded as a script or a tests/dist scenario, with tests/runner on sys.path
+    from runner_toys import ToyBase  # type: ignore[no-redef]
 
 
 class NoisyPoints(Dataset):
@@ -136,6 +139,8 @@ def train(work_dir: Path, **options: Any) -> Runner:
 def logged(runner: Runner) -> dict[int, dict[str, float]]:
     """The logged scalars of ``runner``'s run by step (loss and lr; times differ)."""
     path = Path(runner.log_dir, "vis_data", "scalars.json")
+    if not path.exists():  # not the main process
+        return {}
     records = [json.loads(line) for line in path.read_text().splitlines()]
     return {r["step"]: {k: r[k] for k in ("loss", "lr") if k in r} for r in records}
 
@@ -154,7 +159,9 @@ def outcome(runner: Runner) -> dict[str, Any]:
     )
 
 
-def assert_same(full: dict[str, Any], resumed: dict[str, Any], after: int) -> None:
+def assert_same(
+    full: dict[str, Any], resumed: dict[str, Any], after: int, logs: bool = True
+) -> None:
     """Bit-identical weights and optimizer state, equal schedulers and logged values."""
     assert (full["iter"], full["epoch"]) == (resumed["iter"], resumed["epoch"])
     assert full["weights"].keys() == resumed["weights"].keys()
@@ -164,7 +171,7 @@ def assert_same(full: dict[str, Any], resumed: dict[str, Any], after: int) -> No
     assert full["schedulers"] == resumed["schedulers"]
     expected = {step: v for step, v in full["logged"].items() if step > after}
     got = {step: v for step, v in resumed["logged"].items() if step > after}
-    assert expected, "the full run logged nothing after the stop"
+    assert expected or not logs, "the full run logged nothing after the stop"
     assert got == expected
 
 
