@@ -229,3 +229,29 @@ def _restore_grads(runner: Runner, grads: dict[str, torch.Tensor], filename: str
     for name, grad in grads.items():
         param = params[name]
         param.grad = grad.to(device=param.device, dtype=param.dtype)
+
+
+def load_optimizer(optim_wrapper: Any, state: dict[str, Any], filename: str) -> None:
+    """``optim_wrapper.load_state_dict(state)``, with an error naming ``filename`` and both
+    layouts of parameter groups when they differ."""
+    from mme.runner.checkpoint import CheckpointError
+
+    try:
+        optim_wrapper.load_state_dict(state)
+    except (ValueError, KeyError) as error:
+        saved = _group_sizes(state)
+        current = _group_sizes(optim_wrapper.state_dict())
+        raise CheckpointError(
+            f"checkpoint {filename!r}: its optimizer state does not fit this optimizer "
+            f"(parameters per group: checkpoint {saved}, optimizer {current}; {error}). "
+            "Resume with the same optim_wrapper (paramwise_cfg) as the run that saved it, or "
+            "use load_from without resume to load the weights only"
+        ) from None
+
+
+def _group_sizes(state: Any) -> Any:
+    if isinstance(state, dict) and "param_groups" in state:
+        return [len(group.get("params", [])) for group in state["param_groups"]]
+    if isinstance(state, dict):
+        return {key: _group_sizes(value) for key, value in state.items()}
+    return "?"

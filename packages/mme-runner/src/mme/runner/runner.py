@@ -30,12 +30,12 @@ from mme.registry import (
     VISUALIZERS,
     DefaultScope,
 )
-from mme.runner import building, environment, resume_state
+from mme.runner import building, checkpoint_recovery, environment, resume_state
 from mme.runner._suggest import did_you_mean
 from mme.runner.checkpoint import (
+    CheckpointError,
     _load_checkpoint,
     check_plain,
-    find_latest_checkpoint,
     get_state_dict,
     is_model_wrapper,
     load_state_dict,
@@ -770,7 +770,9 @@ class Runner:
             return
         resume_from = None
         if self._resume and self._load_from is None:
-            resume_from = find_latest_checkpoint(self._work_dir)
+            if checkpoint_recovery.resume_latest(self) is not None:  # skips corrupt files
+                self._has_loaded = True
+                return
             if resume_from is None:
                 self.logger.info(
                     f"resume=True but {self._work_dir} has no checkpoint: training from scratch"
@@ -796,7 +798,10 @@ class Runner:
             filename, map_location=map_location, weights_only=weights_only
         )
         state_dict = revise_state_dict(checkpoint.get("state_dict", checkpoint), revise_keys)
-        load_state_dict(self.model, state_dict, strict=strict, logger=self.logger)
+        try:
+            load_state_dict(self.model, state_dict, strict=strict, logger=self.logger)
+        except CheckpointError as error:
+            raise CheckpointError(f"checkpoint {filename!r} does not fit the model: {error}") from None
         self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
         self.logger.info(f"Load checkpoint from {filename}")
         return checkpoint
@@ -811,7 +816,7 @@ class Runner:
     ) -> None:
         """Restore weights, optimizer, schedulers, counters and logs from ``filename``."""
         checkpoint = self.load_checkpoint(
-            filename, map_location=map_location, weights_only=weights_only
+            filename, map_location=map_location, weights_only=weights_only, strict=True
         )
         meta = checkpoint.get("meta", {})
         loop = self.train_loop
@@ -831,7 +836,7 @@ class Runner:
             self.message_hub.load_state_dict(checkpoint["message_hub"])
         if resume_optimizer and "optimizer" in checkpoint:
             self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
-            self.optim_wrapper.load_state_dict(checkpoint["optimizer"])
+            resume_state.load_optimizer(self.optim_wrapper, checkpoint["optimizer"], filename)
         if (
             resume_param_scheduler
             and self.param_schedulers is not None

@@ -265,16 +265,10 @@ class CheckpointHook(Hook):
 
         hub = runner.message_hub
         self.keep_ckpt_ids.append(step)
+        expired = []
         if self.max_keep_ckpts > 0:
             while len(self.keep_ckpt_ids) > self.max_keep_ckpts:
-                old = self.keep_ckpt_ids.pop(0)
-                old_path = join_path(
-                    str(self.out_dir),
-                    self.filename_tmpl.format(old),
-                    backend_args=self.backend_args,
-                )
-                if is_main_process() and exists(old_path, backend_args=self.backend_args):
-                    remove(old_path, backend_args=self.backend_args)
+                expired.append(self.keep_ckpt_ids.pop(0))
         hub.update_info("keep_ckpt_ids", list(self.keep_ckpt_ids))
         path = join_path(
             str(self.out_dir), self.filename_tmpl.format(step), backend_args=self.backend_args
@@ -284,6 +278,13 @@ class CheckpointHook(Hook):
         self._save(runner, self.filename_tmpl.format(step))
         if is_main_process():
             atomic_write(os.path.join(runner.work_dir, "last_checkpoint"), path)
+            # Old files go only once the new one and the pointer to it are complete.
+            for old in expired:
+                old_path = join_path(
+                    str(self.out_dir), self.filename_tmpl.format(old), backend_args=self.backend_args
+                )
+                if exists(old_path, backend_args=self.backend_args):
+                    remove(old_path, backend_args=self.backend_args)
 
     def _save_best(self, runner: Runner, metrics: dict[str, Any], key: str, rule: str) -> None:
         if key not in metrics:
@@ -303,14 +304,19 @@ class CheckpointHook(Hook):
         self.best_score[key] = value
         hub.update_info(f"best_score{suffix}", value)
         old = self.best_ckpt_path.get(key)
-        if old is not None and is_main_process() and exists(old, backend_args=self.backend_args):
-            remove(old, backend_args=self.backend_args)
         unit, step = ("epoch", runner.epoch) if self.by_epoch else ("iter", runner.iter)
         filename = f"best_{key.replace('/', '_')}_{unit}_{step}.pth"
         path = join_path(str(self.out_dir), filename, backend_args=self.backend_args)
         self.best_ckpt_path[key] = path
         hub.update_info(f"best_ckpt{suffix}", path)
         self._save(runner, filename)
+        if (
+            old is not None
+            and old != path
+            and is_main_process()
+            and exists(old, backend_args=self.backend_args)
+        ):
+            remove(old, backend_args=self.backend_args)  # after the new best is complete
         runner.logger.info(
             f"The best checkpoint with {value:.4f} {key} at {step} {unit} is saved to {filename}."
         )
