@@ -269,7 +269,9 @@ class CheckpointHook(Hook):
         if self.max_keep_ckpts > 0:
             while len(self.keep_ckpt_ids) > self.max_keep_ckpts:
                 expired.append(self.keep_ckpt_ids.pop(0))
-        hub.update_info("keep_ckpt_ids", list(self.keep_ckpt_ids))
+        # The checkpoint lists the files still to delete: a resume after a kill between the
+        # save and the deletion deletes them then.
+        hub.update_info("keep_ckpt_ids", expired + self.keep_ckpt_ids)
         path = join_path(
             str(self.out_dir), self.filename_tmpl.format(step), backend_args=self.backend_args
         )
@@ -285,6 +287,7 @@ class CheckpointHook(Hook):
                 )
                 if exists(old_path, backend_args=self.backend_args):
                     remove(old_path, backend_args=self.backend_args)
+        hub.update_info("keep_ckpt_ids", list(self.keep_ckpt_ids))
 
     def _save_best(self, runner: Runner, metrics: dict[str, Any], key: str, rule: str) -> None:
         if key not in metrics:
