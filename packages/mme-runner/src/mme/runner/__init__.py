@@ -23,6 +23,7 @@ from mme.runner.checkpoint import (
     weights_to_cpu,
 )
 from mme.runner.environment import set_random_seed
+from mme.runner.preemption import PreemptionHook
 from mme.runner.hooks import (
     CheckpointHook,
     DistSamplerSeedHook,
@@ -89,6 +90,7 @@ __all__ = [
     "LogProcessor",
     "LoggerHook",
     "ParamSchedulerHook",
+    "PreemptionHook",
     "Priority",
     "Runner",
     "RuntimeInfoHook",
