@@ -32,6 +32,8 @@ def _run_ranks(tmp_path: Path, scenario: str) -> list[Any]:
 def test_two_ranks_resume_bit_identical(tmp_path: Path) -> None:
     ranks = _run_ranks(tmp_path, "resume_two_ranks")
     for rank, result in enumerate(ranks):
+        # rank 1 got SIGTERM in iteration 3: both ranks saved once and stopped after it
+        assert result["preempted"] == dict(code=143, iter=2, files=["preempted_iter_3.pth"])
         assert result["stopped_iter"] == 4
         assert result["saved_ranks"] == 2
         assert all(names for names in result["saved_grads"]), "each rank's gradients are saved"
