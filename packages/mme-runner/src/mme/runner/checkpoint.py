@@ -40,6 +40,10 @@ class CorruptCheckpointError(CheckpointError):
     """A checkpoint file is truncated or damaged (not a readable torch file)."""
 
 
+class UnsafeCheckpointError(CheckpointError):
+    """A checkpoint holds objects that ``torch.load(weights_only=True)`` refuses."""
+
+
 # ----------------------------------------------------------------------------- state
 def is_model_wrapper(module: nn.Module) -> bool:
     """Whether ``module`` wraps another in ``.module``: torch's DataParallel and
@@ -189,7 +193,7 @@ def _load_checkpoint(
     except pickle.UnpicklingError as error:
         if "weights_only" not in str(error) and "Weights only" not in str(error):
             raise CorruptCheckpointError(f"checkpoint {name!r} is corrupt: {error}") from error
-        raise CheckpointError(
+        raise UnsafeCheckpointError(
             f"checkpoint {name!r} holds objects that safe loading (weights_only=True) refuses: "
             f"{str(error).splitlines()[0]}. If you trust this file (e.g. it was written by "
             "MMEngine), load it with weights_only=False"

@@ -30,10 +30,17 @@ from mme.registry import (
     VISUALIZERS,
     DefaultScope,
 )
-from mme.runner import building, checkpoint_recovery, environment, resume_state
+from mme.runner import (
+    building,
+    checkpoint_compat,
+    checkpoint_recovery,
+    environment,
+    resume_state,
+)
 from mme.runner._suggest import did_you_mean
 from mme.runner.checkpoint import (
     CheckpointError,
+    UnsafeCheckpointError,
     _load_checkpoint,
     check_plain,
     get_state_dict,
@@ -794,9 +801,14 @@ class Runner:
         weights_only: bool = True,
     ) -> dict:
         """Load the weights of ``filename`` into the model; return the checkpoint."""
-        checkpoint = _load_checkpoint(
-            filename, map_location=map_location, weights_only=weights_only
-        )
+        try:
+            checkpoint = _load_checkpoint(
+                filename, map_location=map_location, weights_only=weights_only
+            )
+        except UnsafeCheckpointError:  # e.g. MMEngine's: weights and meta, safely
+            checkpoint = checkpoint_compat.load_foreign_checkpoint(
+                filename, map_location, logger=self.logger
+            )
         state_dict = revise_state_dict(checkpoint.get("state_dict", checkpoint), revise_keys)
         try:
             load_state_dict(self.model, state_dict, strict=strict, logger=self.logger)
