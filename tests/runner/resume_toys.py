@@ -87,6 +87,7 @@ def config(
     stop_at: int | None = None,
     length: int = 3,
     launcher: str = "none",
+    async_save: bool = False,
 ) -> dict[str, Any]:
     """The Runner arguments of the run (``length`` epochs of 4 iterations, or 12 iterations)."""
     sampler = dict(type="DefaultSampler" if by_epoch else "InfiniteSampler", shuffle=True)
@@ -114,7 +115,9 @@ def config(
         ),
         param_scheduler=schedules,
         default_hooks=dict(
-            checkpoint=dict(type="CheckpointHook", by_epoch=False, interval=1),
+            checkpoint=dict(
+                type="CheckpointHook", by_epoch=False, interval=1, async_save=async_save
+            ),
             logger=dict(type="LoggerHook", interval=1),
         ),
         custom_hooks=custom_hooks,

@@ -36,6 +36,7 @@ def full_run(tmp_path_factory: pytest.TempPathFactory, **options: Any) -> dict[s
         pytest.param(dict(by_epoch=False, accumulate=3), 5, id="iter-accumulating"),
         pytest.param(dict(by_epoch=True, num_workers=2), 6, id="epoch-mid-epoch-2-workers"),
         pytest.param(dict(by_epoch=False, num_workers=2), 7, id="iter-2-workers"),
+        pytest.param(dict(by_epoch=False, async_save=True), 5, id="iter-async-save"),
     ],
 )
 def test_resume_is_bit_identical(

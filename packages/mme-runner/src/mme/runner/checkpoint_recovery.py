@@ -51,8 +51,10 @@ def resume_latest(runner: Runner) -> str | None:
     A corrupt one is reported (a warning naming it and why) and the next older one tried.
     Returns the file resumed from, or None when there is none.
     """
+    from mme.runner.async_checkpoint import wait_all
     from mme.runner.checkpoint import CorruptCheckpointError
 
+    wait_all()  # a runner of this process may still be writing its last checkpoint
     for path in resume_candidates(runner.work_dir):
         try:
             runner.resume(path)

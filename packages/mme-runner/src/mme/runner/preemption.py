@@ -145,6 +145,9 @@ class PreemptionHook(Hook):
             f"Received {name}: stopping after iteration {step}; saving {filename} to resume from"
         )
         runner.save_checkpoint(runner.work_dir, filename, by_epoch=False)
+        writer = getattr(runner, "checkpoint_writer", None)
+        if writer is not None:  # CheckpointHook(async_save=True): the file must be complete
+            writer.wait()
         path = join_path(runner.work_dir, filename)
         if is_main_process():
             atomic_write(os.path.join(runner.work_dir, "last_checkpoint"), path)

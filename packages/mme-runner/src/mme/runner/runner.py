@@ -925,7 +925,9 @@ class Runner:
         self.call_hook("before_save_checkpoint", checkpoint=checkpoint)
         if is_main_process():
             path = join_path(out_dir, filename, backend_args=backend_args or file_client_args)
-            write_checkpoint(checkpoint, path, backend_args=backend_args or file_client_args)
+            writer = getattr(self, "checkpoint_writer", None)  # CheckpointHook(async_save=True)
+            write = write_checkpoint if writer is None else writer.submit
+            write(checkpoint, path, backend_args=backend_args or file_client_args)
 
     def dump_config(self) -> None:
         """Write the config into the run folder (and the visualizer's backends)."""

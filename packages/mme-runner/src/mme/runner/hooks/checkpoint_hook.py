@@ -79,6 +79,9 @@ class CheckpointHook(Hook):
             only these keys (e.g. ``['meta', 'state_dict']``), named
             ``<name>-<sha256[:8]>.pth``.
         save_begin: The first epoch or iteration to save at.
+        async_save: Copy each checkpoint to CPU memory and write it in a background thread
+            while training continues (a second save waits for the first); the
+            ``last_checkpoint`` pointer and deletions follow the write.
     """
 
     priority = "VERY_LOW"
@@ -100,7 +103,9 @@ class CheckpointHook(Hook):
         backend_args: dict | None = None,
         published_keys: str | Sequence[str] | None = None,
         save_begin: int = 0,
+        async_save: bool = False,
     ) -> None:
+        self.async_save = async_save
         self.interval = interval
         self.by_epoch = by_epoch
         self.save_optimizer = save_optimizer
@@ -173,6 +178,10 @@ class CheckpointHook(Hook):
             self.out_dir = join_path(self.out_dir, basename, backend_args=self.backend_args)
         backend = get_file_backend(self.out_dir, backend_args=self.backend_args)
         runner.logger.info(f"Checkpoints will be saved to {self.out_dir} by {backend.name}.")
+        if self.async_save:
+            from mme.runner.async_checkpoint import AsyncCheckpointWriter
+
+            runner.checkpoint_writer = AsyncCheckpointWriter()  # type: ignore[attr-defined]
         hub = runner.message_hub
         self.keep_ckpt_ids = list(hub.get_info("keep_ckpt_ids", []))
         for key in self.key_indicators:
@@ -225,6 +234,9 @@ class CheckpointHook(Hook):
             self._save_best(runner, metrics, key, rule)
 
     def after_train(self, runner: Runner) -> None:
+        writer = getattr(runner, "checkpoint_writer", None)
+        if writer is not None:
+            writer.wait()
         if not self.published_keys or not is_main_process():
             return
         paths = list(self.best_ckpt_path.values())
@@ -278,7 +290,11 @@ class CheckpointHook(Hook):
         self.last_ckpt = path
         hub.update_info("last_ckpt", path)
         self._save(runner, self.filename_tmpl.format(step))
-        if is_main_process():
+        hub.update_info("keep_ckpt_ids", list(self.keep_ckpt_ids))
+        if not is_main_process():
+            return
+
+        def finish() -> None:
             atomic_write(os.path.join(runner.work_dir, "last_checkpoint"), path)
             # Old files go only once the new one and the pointer to it are complete.
             for old in expired:
@@ -287,7 +303,17 @@ class CheckpointHook(Hook):
                 )
                 if exists(old_path, backend_args=self.backend_args):
                     remove(old_path, backend_args=self.backend_args)
-        hub.update_info("keep_ckpt_ids", list(self.keep_ckpt_ids))
+
+        self._after_write(runner, finish)
+
+    @staticmethod
+    def _after_write(runner: Runner, task: Any) -> None:
+        """Run ``task`` once the checkpoint just saved is written (at once unless async)."""
+        writer = getattr(runner, "checkpoint_writer", None)
+        if writer is None:
+            task()
+        else:
+            writer.then(task)
 
     def _save_best(self, runner: Runner, metrics: dict[str, Any], key: str, rule: str) -> None:
         if key not in metrics:
@@ -313,13 +339,13 @@ class CheckpointHook(Hook):
         self.best_ckpt_path[key] = path
         hub.update_info(f"best_ckpt{suffix}", path)
         self._save(runner, filename)
-        if (
-            old is not None
-            and old != path
-            and is_main_process()
-            and exists(old, backend_args=self.backend_args)
-        ):
-            remove(old, backend_args=self.backend_args)  # after the new best is complete
+        if old is not None and old != path and is_main_process():
+
+            def remove_old() -> None:  # after the new best is complete
+                if exists(old, backend_args=self.backend_args):
+                    remove(old, backend_args=self.backend_args)
+
+            self._after_write(runner, remove_old)
         runner.logger.info(
             f"The best checkpoint with {value:.4f} {key} at {step} {unit} is saved to {filename}."
         )
