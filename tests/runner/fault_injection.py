@@ -114,6 +114,4 @@ def kill_during_saves(
         _, status = os.waitpid(pid, 0)
         assert os.WIFSIGNALED(status), f"the child ended by itself (status {status})"
         iterations.append(check_work_dir(work_dir)["iteration"])
-    return dict(
-        kills=kills, iterations=iterations, seconds=time.perf_counter() - started
-    )
+    return dict(kills=kills, iterations=iterations, seconds=time.perf_counter() - started)

@@ -14,9 +14,9 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-import resume_toys  # noqa: E402
+import resume_toys
 
-from mme.runner import Hook, Runner  # noqa: E402
+from mme.runner import Hook, Runner
 
 
 class Ready(Hook):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
-
-import signal
 
 import torch
 
@@ -15,7 +14,7 @@ from mme.dist import barrier, get_rank
 from mme.runner import Hook, Runner
 
 sys.path.insert(0, str(Path(__file__).parent))
-import resume_toys  # noqa: E402
+import resume_toys
 
 
 def resume_two_ranks() -> dict[str, Any]:
@@ -56,5 +55,9 @@ def _preempt_rank_1(work_dir: Path) -> dict[str, Any]:
     try:
         runner.train()
     except SystemExit as exit_:
-        return dict(code=exit_.code, iter=runner.iter, files=sorted(p.name for p in work_dir.glob("preempted_*")))
+        return dict(
+            code=exit_.code,
+            iter=runner.iter,
+            files=sorted(p.name for p in work_dir.glob("preempted_*")),
+        )
     return dict(code=None, iter=runner.iter, files=[])

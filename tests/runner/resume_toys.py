@@ -9,6 +9,7 @@ an exact resume must reproduce.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 from pathlib import Path
@@ -132,10 +133,8 @@ def train(work_dir: Path, **options: Any) -> Runner:
     """Train the run of `config`; a `Crash` (``stop_at``) is caught and the runner returned."""
     torch.manual_seed(123)  # the model's initial weights
     runner = Runner(**config(work_dir, **options))
-    try:
+    with contextlib.suppress(Crash):
         runner.train()
-    except Crash:
-        pass
     return runner
 
 
@@ -180,7 +179,8 @@ def assert_same(
 
 def _assert_tree_equal(a: Any, b: Any, where: str) -> None:
     if isinstance(a, torch.Tensor):
-        assert isinstance(b, torch.Tensor) and torch.equal(a, b), where
+        assert isinstance(b, torch.Tensor), where
+        assert torch.equal(a, b), where
     elif isinstance(a, dict):
         assert a.keys() == b.keys(), where
         for key in a:

@@ -22,10 +22,13 @@ def _run_ranks(tmp_path: Path, scenario: str) -> list[Any]:
     spec = importlib.util.spec_from_file_location(
         "mme_dist_harness", HERE.parent / "dist" / "conftest.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     harness = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(harness)
-    return harness.run_ranks(tmp_path, f"{HERE / 'resume_dist_scenarios.py'}::{scenario}", limit=120.0)  # type: ignore[no-any-return]
+    return harness.run_ranks(
+        tmp_path, f"{HERE / 'resume_dist_scenarios.py'}::{scenario}", limit=120.0
+    )  # type: ignore[no-any-return]
 
 
 @pytest.mark.spec("RUN-22", "RUN-31")

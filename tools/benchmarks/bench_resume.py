@@ -34,7 +34,6 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
 
 TARGET_EXTRA = 1.05
 TARGET_ASYNC = 0.3
@@ -145,7 +144,8 @@ def fault_injection(kills: int) -> dict[str, Any]:
     spec = importlib.util.spec_from_file_location(
         "fault_injection", ROOT / "tests" / "runner" / "fault_injection.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     with tempfile.TemporaryDirectory() as work_dir:

@@ -23,7 +23,6 @@ from mme.runner.checkpoint import (
     weights_to_cpu,
 )
 from mme.runner.environment import set_random_seed
-from mme.runner.preemption import PreemptionHook
 from mme.runner.hooks import (
     CheckpointHook,
     DistSamplerSeedHook,
@@ -44,6 +43,7 @@ from mme.runner.loops import (
     TestLoop,
     ValLoop,
 )
+from mme.runner.preemption import PreemptionHook
 from mme.runner.priority import Priority, get_priority
 from mme.runner.runner import Runner, build_runner
 from mme.runner.visualization import LocalVisBackend, Visualizer

@@ -91,7 +91,7 @@ class AsyncCheckpointWriter:
                     task = tasks[index]
                 task()
                 index += 1
-        except BaseException as error:  # noqa: BLE001 - reported by wait()
+        except BaseException as error:
             with self._lock:
                 self._error = error
                 self._finished = True

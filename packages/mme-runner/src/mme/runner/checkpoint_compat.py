@@ -28,6 +28,9 @@ class Skipped:
 
     __slots__ = ("args", "name", "state")
     type_name = "?"
+    name: str
+    args: tuple[Any, ...]
+    state: Any
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Skipped:
         obj = object.__new__(cls)
@@ -84,7 +87,7 @@ def load_foreign_checkpoint(
 
             source = io.BytesIO(get(name))
         unknown = torch.serialization.get_unsafe_globals_in_checkpoint(source)
-        stand_ins = [(_stand_in(g), g) for g in unknown]
+        stand_ins: list[Any] = [(_stand_in(g), g) for g in unknown]
         if isinstance(source, io.BytesIO):
             source.seek(0)
         with torch.serialization.safe_globals(stand_ins):
@@ -93,7 +96,7 @@ def load_foreign_checkpoint(
                 map_location=map_location,
                 weights_only=True,
             )
-    except Exception as error:  # noqa: BLE001 - any failure here means an unreadable file
+    except Exception as error:
         raise CheckpointError(f"checkpoint {name!r} cannot be read safely: {error}") from error
     if not isinstance(loaded, dict):
         raise CheckpointError(f"checkpoint {name!r} holds a {type(loaded).__name__}, not a dict")

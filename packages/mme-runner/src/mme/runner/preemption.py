@@ -43,9 +43,7 @@ def _signal_number(value: int | str) -> int:
         known = sorted(s.name for s in signal.Signals)
         from mme.runner._suggest import did_you_mean
 
-        raise ValueError(
-            f"PreemptionHook: unknown signal {value!r}{did_you_mean(name, known)}"
-        )
+        raise ValueError(f"PreemptionHook: unknown signal {value!r}{did_you_mean(name, known)}")
     return int(number)
 
 
@@ -76,7 +74,11 @@ class PreemptionHook(Hook):
         self.signals = [_signal_number(s) for s in signals]
         if not self.signals:
             raise ValueError("PreemptionHook: signals is empty; give at least one")
-        if isinstance(sync_interval, bool) or not isinstance(sync_interval, int) or sync_interval < 1:
+        if (
+            isinstance(sync_interval, bool)
+            or not isinstance(sync_interval, int)
+            or sync_interval < 1
+        ):
             raise ValueError(
                 f"PreemptionHook: sync_interval must be a positive int, got {sync_interval!r}"
             )

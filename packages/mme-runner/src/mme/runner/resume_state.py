@@ -35,7 +35,7 @@ VERSION = 1
 def rng_state() -> dict[str, Any]:
     """This process's random states as tensors and plain values."""
     version, internal, gauss = random.getstate()
-    kind, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)  # type: ignore[misc]
+    kind, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)
     state: dict[str, Any] = {
         "python": {
             "version": int(version),
@@ -149,9 +149,12 @@ def capture(runner: Runner, meta: dict[str, Any]) -> dict[str, Any]:
     sampler, batches = sampler_state(runner, meta)
     mine: dict[str, Any] = {"rng": rng_state()}
     optim_wrapper = getattr(runner, "optim_wrapper", None)
-    if optim_wrapper is not None and not isinstance(optim_wrapper, dict):
-        if _accumulating(optim_wrapper):
-            mine["grads"] = _grads(runner)
+    if (
+        optim_wrapper is not None
+        and not isinstance(optim_wrapper, dict)
+        and _accumulating(optim_wrapper)
+    ):
+        mine["grads"] = _grads(runner)
     world_size = get_world_size()
     ranks = all_gather_object(mine) if world_size > 1 else [mine]
     return {

@@ -813,7 +813,9 @@ class Runner:
         try:
             load_state_dict(self.model, state_dict, strict=strict, logger=self.logger)
         except CheckpointError as error:
-            raise CheckpointError(f"checkpoint {filename!r} does not fit the model: {error}") from None
+            raise CheckpointError(
+                f"checkpoint {filename!r} does not fit the model: {error}"
+            ) from None
         self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
         self.logger.info(f"Load checkpoint from {filename}")
         return checkpoint

@@ -299,7 +299,9 @@ class CheckpointHook(Hook):
             # Old files go only once the new one and the pointer to it are complete.
             for old in expired:
                 old_path = join_path(
-                    str(self.out_dir), self.filename_tmpl.format(old), backend_args=self.backend_args
+                    str(self.out_dir),
+                    self.filename_tmpl.format(old),
+                    backend_args=self.backend_args,
                 )
                 if exists(old_path, backend_args=self.backend_args):
                     remove(old_path, backend_args=self.backend_args)
