@@ -32,13 +32,18 @@ class Ready(Hook):
             time.sleep(0.1)
 
 
-def main() -> None:
+def train(work_dir: Path, ready: Path) -> None:
+    """Train with a PreemptionHook; READY is written after iteration 3."""
     torch.set_num_threads(1)
-    work_dir, ready = sys.argv[1:3]
     torch.manual_seed(123)
     args = resume_toys.config(Path(work_dir))
-    args["custom_hooks"] = [dict(type="PreemptionHook"), Ready(ready)]
+    args["custom_hooks"] = [dict(type="PreemptionHook"), Ready(str(ready))]
     Runner(**args).train()
+
+
+def main() -> None:
+    work_dir, ready = sys.argv[1:3]
+    train(Path(work_dir), Path(ready))
 
 
 if __name__ == "__main__":

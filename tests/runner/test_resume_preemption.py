@@ -1,11 +1,15 @@
-"""SIGTERM to a real training process: it saves, exits 143, and resumes exactly (RUN-22)."""
+"""SIGTERM to a real training process: it saves, exits 143, and resumes exactly (RUN-22).
+
+The training process is forked from the test (mme is imported already); preemption_script.py
+also runs on its own: ``python tests/runner/preemption_script.py WORK_DIR READY_FILE``.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,39 +20,60 @@ from mme.runner import PreemptionHook
 
 from .resume_toys import assert_same, outcome, train
 
-SCRIPT = Path(__file__).with_name("preemption_script.py")
+_spec = importlib.util.spec_from_file_location(
+    "preemption_script", Path(__file__).with_name("preemption_script.py")
+)
+assert _spec is not None
+assert _spec.loader is not None
+preemption_script = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(preemption_script)
+
+
+def _train_in_child(work_dir: Path, ready: Path, output: Path) -> int:
+    """Fork a training process (mme is imported already: no interpreter start-up)."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            os.dup2(fd, 1)
+            os.dup2(fd, 2)
+            preemption_script.train(work_dir, ready)
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        finally:
+            os._exit(code)
+    return pid
 
 
 @pytest.mark.spec("RUN-22")
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_sigterm_saves_exits_and_resumes_exactly(tmp_path: Path) -> None:
-    work_dir, ready = tmp_path / "work", tmp_path / "ready"
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, str(SCRIPT), str(work_dir), str(ready)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    work_dir, ready, out = tmp_path / "work", tmp_path / "ready", tmp_path / "out.txt"
+    pid = _train_in_child(work_dir, ready, out)
     try:
         deadline = time.monotonic() + 60
-        while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
+        while not ready.exists() and time.monotonic() < deadline:
+            if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                pytest.fail(f"the training process ended early:\n{out.read_text()[-3000:]}")
             time.sleep(0.02)
         assert ready.exists(), "the training process did not reach iteration 3"
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=60)
+        os.kill(pid, signal.SIGTERM)
+        _, status = os.waitpid(pid, 0)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 143, output[-3000:]
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    output = out.read_text()
+    assert os.WIFEXITED(status), output[-3000:]
+    assert os.WEXITSTATUS(status) == 143, output[-3000:]
     (saved,) = work_dir.glob("preempted_iter_*.pth")
     stopped_at = int(saved.stem.rsplit("_", 1)[1])
     assert 3 <= stopped_at < 12
     assert (work_dir / "last_checkpoint").read_text() == str(saved)
-    assert f"Received SIGTERM: stopping after iteration {stopped_at}" in output
-    assert "exiting with status 143" in output
     log = next(work_dir.glob("*/*.log")).read_text()
-    assert f"Saved {saved}; exiting with status 143" in log  # the log file has it too
+    assert f"Received SIGTERM: stopping after iteration {stopped_at}" in log
+    assert f"Saved {saved}; exiting with status 143" in log
     assert torch.load(saved, weights_only=True)["meta"]["iter"] == stopped_at
 
     expected = outcome(train(tmp_path / "full"))
