@@ -64,3 +64,35 @@ def test_checkpoint_holds_plain_resume_state(tmp_path: Path) -> None:
     assert set(rank0["grads"]) == {"net.0.weight", "net.0.bias", "net.3.weight", "net.3.bias"}
     after_group = torch.load(tmp_path / "iter_3.pth", weights_only=True)["resume_state"]
     assert "grads" not in after_group["ranks"][0]  # the group of 3 was complete: nothing saved
+
+
+def test_augmentations_depend_only_on_seed_epoch_and_index() -> None:
+    """The same samples with 0 or 2 workers, differing between epochs (sample_seeding.py)."""
+    from mme.runner import Runner
+
+    from .resume_toys import NoisyPoints
+
+    def epochs(num_workers: int) -> list[torch.Tensor]:
+        loader = Runner.build_dataloader(
+            dict(
+                dataset=NoisyPoints(8),
+                sampler=dict(type="DefaultSampler", shuffle=True),
+                batch_size=4,
+                num_workers=num_workers,
+                collate_fn=dict(type="default_collate"),
+            ),
+            seed=0,
+        )
+        out = []
+        for epoch in range(2):
+            loader.sampler.set_epoch(epoch)
+            out.append(torch.cat([inputs for inputs, _ in loader]))
+        return out
+
+    torch.manual_seed(5)  # the main process's state must not matter
+    in_main = epochs(0)
+    torch.manual_seed(6)
+    in_workers = epochs(2)
+    for a, b in zip(in_main, in_workers, strict=True):
+        assert torch.equal(a, b)
+    assert not torch.equal(in_main[0].sort(0).values, in_main[1].sort(0).values)
