@@ -20,7 +20,6 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from mme.registry import HOOKS
 from mme.runner import Hook, Runner
 
 try:
@@ -63,7 +62,6 @@ class Crash(RuntimeError):
     """Raised by `StopAfter` to end a run as a crash would."""
 
 
-@HOOKS.register_module(force=True)
 class StopAfter(Hook):
     """Raise `Crash` after iteration ``iteration`` (after its checkpoint: lowest priority)."""
 
@@ -99,7 +97,9 @@ def config(
         dict(type="LinearLR", start_factor=0.5, by_epoch=False, begin=0, end=5),
         dict(type="MultiStepLR", milestones=[2] if by_epoch else [7], by_epoch=by_epoch),
     ]
-    custom_hooks: list[Any] = [] if stop_at is None else [dict(type="StopAfter", iteration=stop_at)]
+    # An object, not a registered type: this module may be loaded twice (as tests.runner's
+    # and, by the scripts, on its own), and each copy must catch its own Crash.
+    custom_hooks: list[Any] = [] if stop_at is None else [StopAfter(stop_at)]
     return dict(
         model=DropoutNet(),
         work_dir=str(work_dir),
