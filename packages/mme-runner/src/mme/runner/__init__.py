@@ -43,6 +43,7 @@ from mme.runner.loops import (
     TestLoop,
     ValLoop,
 )
+from mme.runner.preemption import PreemptionHook
 from mme.runner.priority import Priority, get_priority
 from mme.runner.runner import Runner, build_runner
 from mme.runner.visualization import LocalVisBackend, Visualizer
@@ -89,6 +90,7 @@ __all__ = [
     "LogProcessor",
     "LoggerHook",
     "ParamSchedulerHook",
+    "PreemptionHook",
     "Priority",
     "Runner",
     "RuntimeInfoHook",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import torch
 from torch.utils.data import DataLoader
 
 from mme.registry import DATA_SAMPLERS, DATASETS, EVALUATOR, FUNCTIONS, HOOKS
@@ -106,6 +107,10 @@ def build_dataloader(
         sampler = DATA_SAMPLERS.build(
             sampler, default_args=dict(dataset=dataset, seed=sampler_seed)
         )
+    if seed is not None:
+        from mme.runner.sample_seeding import seeded
+
+        dataset, sampler = seeded(dataset, sampler, seed)  # augmentations survive a resume
     batch_sampler = cfg.pop("batch_sampler", None)
     if isinstance(batch_sampler, Mapping):
         batch_sampler = DATA_SAMPLERS.build(
@@ -128,6 +133,9 @@ def build_dataloader(
                 "torch DataLoader arguments)"
             )
     options: dict[str, Any] = cfg
+    if seed is not None and options.get("generator") is None:
+        # Iterators draw their base seed from here, not from the training's random stream.
+        options["generator"] = torch.Generator().manual_seed(seed)
     return DataLoader(
         dataset=dataset,
         sampler=sampler if batch_sampler is None else None,

@@ -17,9 +17,9 @@ import logging
 import os
 import pickle
 import re
+import zipfile
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -34,6 +34,14 @@ _PLAIN = (str, int, float, bool, bytes, type(None), torch.dtype, torch.device, t
 
 class CheckpointError(RuntimeError):
     """A checkpoint cannot be written or read; the message says which file and why."""
+
+
+class CorruptCheckpointError(CheckpointError):
+    """A checkpoint file is truncated or damaged (not a readable torch file)."""
+
+
+class UnsafeCheckpointError(CheckpointError):
+    """A checkpoint holds objects that ``torch.load(weights_only=True)`` refuses."""
 
 
 # ----------------------------------------------------------------------------- state
@@ -145,21 +153,16 @@ def save_checkpoint(
         CheckpointError: the checkpoint holds a value that safe loading cannot read; the
             message names the key.
     """
-    from mme.fileio import LocalBackend, get_file_backend
+    from mme.fileio import LocalBackend, atomic_open, get_file_backend
 
     if check:
         check_plain(dict(checkpoint))
     backend = get_file_backend(filename, backend_args=backend_args)
     if isinstance(backend, LocalBackend):
-        path = Path(str(filename).removeprefix("file://"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            torch.save(dict(checkpoint), str(tmp))  # a path: torch writes it without Python I/O
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        # A temporary file in the target folder, fsynced, then renamed into place: a reader
+        # (or a resume after a kill) sees the old file or the new one, never half of one.
+        with atomic_open(str(filename).removeprefix("file://"), "wb") as file:
+            torch.save(dict(checkpoint), file)
         return
     buffer = io.BytesIO()
     torch.save(dict(checkpoint), buffer)
@@ -188,10 +191,20 @@ def _load_checkpoint(
             source = io.BytesIO(backend.get(name))
         loaded = torch.load(source, map_location=map_location, weights_only=weights_only)
     except pickle.UnpicklingError as error:
-        raise CheckpointError(
+        if "weights_only" not in str(error) and "Weights only" not in str(error):
+            raise CorruptCheckpointError(f"checkpoint {name!r} is corrupt: {error}") from error
+        raise UnsafeCheckpointError(
             f"checkpoint {name!r} holds objects that safe loading (weights_only=True) refuses: "
             f"{str(error).splitlines()[0]}. If you trust this file (e.g. it was written by "
             "MMEngine), load it with weights_only=False"
+        ) from error
+    except (FileNotFoundError, PermissionError):
+        raise
+    except (RuntimeError, EOFError, ValueError, OSError, zipfile.BadZipFile) as error:
+        raise CorruptCheckpointError(
+            f"checkpoint {name!r} is corrupt or truncated (torch.load: "
+            f"{str(error).splitlines()[0] if str(error) else type(error).__name__}); it was "
+            "probably written by a process that was killed, or copied incompletely"
         ) from error
     if not isinstance(loaded, dict):
         raise CheckpointError(f"checkpoint {name!r} holds a {type(loaded).__name__}, not a dict")
@@ -235,17 +248,23 @@ def load_state_dict(
     result = target.load_state_dict(filtered, strict=False)
     problems = []
     if result.unexpected_keys:
-        problems.append(f"unexpected key in source state_dict: {', '.join(result.unexpected_keys)}")
+        problems.append(f"unexpected key in source state_dict: {_few(result.unexpected_keys)}")
     missing = [k for k in result.missing_keys if not any(k in m for m in mismatched)]
     if missing:
-        problems.append(f"missing keys in source state_dict: {', '.join(missing)}")
+        problems.append(f"missing keys in source state_dict: {_few(missing)}")
     if mismatched:
-        problems.append("size mismatch (not loaded): " + "; ".join(mismatched))
+        problems.append("size mismatch (not loaded): " + _few(mismatched, "; "))
     if problems:
         message = "The model and loaded state dict do not match exactly\n" + "\n".join(problems)
         if strict:
             raise CheckpointError(message)
         log.warning(message)
+
+
+def _few(items: list[str], separator: str = ", ", limit: int = 10) -> str:
+    """The first ``limit`` items joined, and how many more there are."""
+    shown = separator.join(items[:limit])
+    return shown if len(items) <= limit else f"{shown}{separator}... and {len(items) - limit} more"
 
 
 def load_checkpoint(

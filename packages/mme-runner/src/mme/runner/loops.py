@@ -37,6 +37,9 @@ class BaseLoop(metaclass=ABCMeta):
 
     dataloader: Any
     stop_training: bool = False
+    #: Set by a resume that restored the sampler's position (resume_state.py).
+    _data_resumed: bool = False
+    _resumed_batches: int = 0
 
     def __init__(self, runner: Runner, dataloader: DataLoader | dict) -> None:
         self._runner = runner
@@ -169,7 +172,9 @@ class EpochBasedTrainLoop(BaseLoop):
         runner = self.runner
         runner.call_hook("before_train_epoch")
         runner.model.train()
-        for idx, data_batch in enumerate(self.dataloader):
+        # After a mid-epoch resume the sampler yields the rest of the epoch: count from there.
+        start, self._resumed_batches = self._resumed_batches, 0
+        for idx, data_batch in enumerate(self.dataloader, start):
             self.run_iter(idx, data_batch)
         runner.call_hook("after_train_epoch")
         self._epoch += 1
@@ -279,7 +284,7 @@ class IterBasedTrainLoop(BaseLoop):
         runner = self.runner
         runner.call_hook("before_train")
         runner.call_hook("before_train_epoch")
-        if self._iter > 0:
+        if self._iter > 0 and not self._data_resumed:
             _logger.info(
                 "Advance dataloader %d steps to skip data that has already been trained",
                 self._iter,

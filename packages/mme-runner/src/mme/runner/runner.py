@@ -30,12 +30,19 @@ from mme.registry import (
     VISUALIZERS,
     DefaultScope,
 )
-from mme.runner import building, environment
+from mme.runner import (
+    building,
+    checkpoint_compat,
+    checkpoint_recovery,
+    environment,
+    resume_state,
+)
 from mme.runner._suggest import did_you_mean
 from mme.runner.checkpoint import (
+    CheckpointError,
+    UnsafeCheckpointError,
     _load_checkpoint,
     check_plain,
-    find_latest_checkpoint,
     get_state_dict,
     is_model_wrapper,
     load_state_dict,
@@ -770,7 +777,9 @@ class Runner:
             return
         resume_from = None
         if self._resume and self._load_from is None:
-            resume_from = find_latest_checkpoint(self._work_dir)
+            if checkpoint_recovery.resume_latest(self) is not None:  # skips corrupt files
+                self._has_loaded = True
+                return
             if resume_from is None:
                 self.logger.info(
                     f"resume=True but {self._work_dir} has no checkpoint: training from scratch"
@@ -792,11 +801,21 @@ class Runner:
         weights_only: bool = True,
     ) -> dict:
         """Load the weights of ``filename`` into the model; return the checkpoint."""
-        checkpoint = _load_checkpoint(
-            filename, map_location=map_location, weights_only=weights_only
-        )
+        try:
+            checkpoint = _load_checkpoint(
+                filename, map_location=map_location, weights_only=weights_only
+            )
+        except UnsafeCheckpointError:  # e.g. MMEngine's: weights and meta, safely
+            checkpoint = checkpoint_compat.load_foreign_checkpoint(
+                filename, map_location, logger=self.logger
+            )
         state_dict = revise_state_dict(checkpoint.get("state_dict", checkpoint), revise_keys)
-        load_state_dict(self.model, state_dict, strict=strict, logger=self.logger)
+        try:
+            load_state_dict(self.model, state_dict, strict=strict, logger=self.logger)
+        except CheckpointError as error:
+            raise CheckpointError(
+                f"checkpoint {filename!r} does not fit the model: {error}"
+            ) from None
         self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
         self.logger.info(f"Load checkpoint from {filename}")
         return checkpoint
@@ -811,7 +830,7 @@ class Runner:
     ) -> None:
         """Restore weights, optimizer, schedulers, counters and logs from ``filename``."""
         checkpoint = self.load_checkpoint(
-            filename, map_location=map_location, weights_only=weights_only
+            filename, map_location=map_location, weights_only=weights_only, strict=True
         )
         meta = checkpoint.get("meta", {})
         loop = self.train_loop
@@ -831,7 +850,7 @@ class Runner:
             self.message_hub.load_state_dict(checkpoint["message_hub"])
         if resume_optimizer and "optimizer" in checkpoint:
             self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
-            self.optim_wrapper.load_state_dict(checkpoint["optimizer"])
+            resume_state.load_optimizer(self.optim_wrapper, checkpoint["optimizer"], filename)
         if (
             resume_param_scheduler
             and self.param_schedulers is not None
@@ -846,6 +865,7 @@ class Runner:
             else:
                 for scheduler, state in zip(self.param_schedulers, saved, strict=False):
                     scheduler.load_state_dict(state)
+        resume_state.restore(self, checkpoint, filename)
         self._has_loaded = True
         self.logger.info(f"resumed epoch: {self.epoch}, iter: {self.iter}")
 
@@ -903,10 +923,13 @@ class Runner:
                 }
             else:
                 checkpoint["param_schedulers"] = [s.state_dict() for s in self.param_schedulers]
+        checkpoint["resume_state"] = resume_state.capture(self, meta)
         self.call_hook("before_save_checkpoint", checkpoint=checkpoint)
         if is_main_process():
             path = join_path(out_dir, filename, backend_args=backend_args or file_client_args)
-            write_checkpoint(checkpoint, path, backend_args=backend_args or file_client_args)
+            writer = getattr(self, "checkpoint_writer", None)  # CheckpointHook(async_save=True)
+            write = write_checkpoint if writer is None else writer.submit
+            write(checkpoint, path, backend_args=backend_args or file_client_args)
 
     def dump_config(self) -> None:
         """Write the config into the run folder (and the visualizer's backends)."""

@@ -79,6 +79,9 @@ class CheckpointHook(Hook):
             only these keys (e.g. ``['meta', 'state_dict']``), named
             ``<name>-<sha256[:8]>.pth``.
         save_begin: The first epoch or iteration to save at.
+        async_save: Copy each checkpoint to CPU memory and write it in a background thread
+            while training continues (a second save waits for the first); the
+            ``last_checkpoint`` pointer and deletions follow the write.
     """
 
     priority = "VERY_LOW"
@@ -100,7 +103,9 @@ class CheckpointHook(Hook):
         backend_args: dict | None = None,
         published_keys: str | Sequence[str] | None = None,
         save_begin: int = 0,
+        async_save: bool = False,
     ) -> None:
+        self.async_save = async_save
         self.interval = interval
         self.by_epoch = by_epoch
         self.save_optimizer = save_optimizer
@@ -173,6 +178,10 @@ class CheckpointHook(Hook):
             self.out_dir = join_path(self.out_dir, basename, backend_args=self.backend_args)
         backend = get_file_backend(self.out_dir, backend_args=self.backend_args)
         runner.logger.info(f"Checkpoints will be saved to {self.out_dir} by {backend.name}.")
+        if self.async_save:
+            from mme.runner.async_checkpoint import AsyncCheckpointWriter
+
+            runner.checkpoint_writer = AsyncCheckpointWriter()  # type: ignore[attr-defined]
         hub = runner.message_hub
         self.keep_ckpt_ids = list(hub.get_info("keep_ckpt_ids", []))
         for key in self.key_indicators:
@@ -225,6 +234,9 @@ class CheckpointHook(Hook):
             self._save_best(runner, metrics, key, rule)
 
     def after_train(self, runner: Runner) -> None:
+        writer = getattr(runner, "checkpoint_writer", None)
+        if writer is not None:
+            writer.wait()
         if not self.published_keys or not is_main_process():
             return
         paths = list(self.best_ckpt_path.values())
@@ -265,25 +277,45 @@ class CheckpointHook(Hook):
 
         hub = runner.message_hub
         self.keep_ckpt_ids.append(step)
+        expired = []
         if self.max_keep_ckpts > 0:
             while len(self.keep_ckpt_ids) > self.max_keep_ckpts:
-                old = self.keep_ckpt_ids.pop(0)
-                old_path = join_path(
-                    str(self.out_dir),
-                    self.filename_tmpl.format(old),
-                    backend_args=self.backend_args,
-                )
-                if is_main_process() and exists(old_path, backend_args=self.backend_args):
-                    remove(old_path, backend_args=self.backend_args)
-        hub.update_info("keep_ckpt_ids", list(self.keep_ckpt_ids))
+                expired.append(self.keep_ckpt_ids.pop(0))
+        # The checkpoint lists the files still to delete: a resume after a kill between the
+        # save and the deletion deletes them then.
+        hub.update_info("keep_ckpt_ids", expired + self.keep_ckpt_ids)
         path = join_path(
             str(self.out_dir), self.filename_tmpl.format(step), backend_args=self.backend_args
         )
         self.last_ckpt = path
         hub.update_info("last_ckpt", path)
         self._save(runner, self.filename_tmpl.format(step))
-        if is_main_process():
+        hub.update_info("keep_ckpt_ids", list(self.keep_ckpt_ids))
+        if not is_main_process():
+            return
+
+        def finish() -> None:
             atomic_write(os.path.join(runner.work_dir, "last_checkpoint"), path)
+            # Old files go only once the new one and the pointer to it are complete.
+            for old in expired:
+                old_path = join_path(
+                    str(self.out_dir),
+                    self.filename_tmpl.format(old),
+                    backend_args=self.backend_args,
+                )
+                if exists(old_path, backend_args=self.backend_args):
+                    remove(old_path, backend_args=self.backend_args)
+
+        self._after_write(runner, finish)
+
+    @staticmethod
+    def _after_write(runner: Runner, task: Any) -> None:
+        """Run ``task`` once the checkpoint just saved is written (at once unless async)."""
+        writer = getattr(runner, "checkpoint_writer", None)
+        if writer is None:
+            task()
+        else:
+            writer.then(task)
 
     def _save_best(self, runner: Runner, metrics: dict[str, Any], key: str, rule: str) -> None:
         if key not in metrics:
@@ -303,14 +335,19 @@ class CheckpointHook(Hook):
         self.best_score[key] = value
         hub.update_info(f"best_score{suffix}", value)
         old = self.best_ckpt_path.get(key)
-        if old is not None and is_main_process() and exists(old, backend_args=self.backend_args):
-            remove(old, backend_args=self.backend_args)
         unit, step = ("epoch", runner.epoch) if self.by_epoch else ("iter", runner.iter)
         filename = f"best_{key.replace('/', '_')}_{unit}_{step}.pth"
         path = join_path(str(self.out_dir), filename, backend_args=self.backend_args)
         self.best_ckpt_path[key] = path
         hub.update_info(f"best_ckpt{suffix}", path)
         self._save(runner, filename)
+        if old is not None and old != path and is_main_process():
+
+            def remove_old() -> None:  # after the new best is complete
+                if exists(old, backend_args=self.backend_args):
+                    remove(old, backend_args=self.backend_args)
+
+            self._after_write(runner, remove_old)
         runner.logger.info(
             f"The best checkpoint with {value:.4f} {key} at {step} {unit} is saved to {filename}."
         )

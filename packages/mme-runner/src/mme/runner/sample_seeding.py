@@ -1,0 +1,149 @@
+"""Per-sample random state: augmentations that depend only on (seed, epoch, index).
+
+A random augmentation draws from the random state of the process that runs it: the main
+process (``num_workers=0``) or a DataLoader worker, whose state PyTorch derives from a base
+seed drawn when the iterator is created. Neither survives a stop and a resume: the main
+process draws in another order, and the resumed DataLoader starts its workers afresh and
+hands them batches in another assignment. So the runner seeds each sample instead.
+
+`SeededSampler` wraps a sampler and yields `SeededIndex` values, ints that carry a seed mixed
+from the run's seed, the sampler's epoch (or pass over an endless stream) and the index;
+`SeededDataset` wraps the dataset and, for such an index, seeds Python's ``random``, NumPy
+and torch (CPU) before calling the wrapped dataset. In the main process they are reseeded
+afterwards from a number drawn from Python's generator just before, so the training's random
+streams (dropout, for instance) continue as a function of their own past, not of the data.
+The cost is two seedings per sample in the main process, one in a worker.
+
+The runner wraps dataloaders it builds from config dicts (the usual case); a DataLoader
+object passed to the Runner is used as it is.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sized
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, Sampler, get_worker_info
+
+_MASK = (1 << 64) - 1
+
+
+def _mix(value: int) -> int:
+    """splitmix64's finaliser: a well-spread 64-bit value from any 64-bit value."""
+    value = (value + 0x9E3779B97F4A7C15) & _MASK
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK
+    return value ^ (value >> 31)
+
+
+def sample_seed(seed: int, epoch: int, index: int) -> int:
+    """The 32-bit seed of sample ``index`` in ``epoch`` of a run seeded ``seed``."""
+    return _mix(_mix(_mix(seed & _MASK) ^ (epoch & _MASK)) ^ (index & _MASK)) & 0xFFFFFFFF
+
+
+class SeededIndex(int):
+    """A dataset index that carries the seed of its sample (``seed``)."""
+
+    seed: int
+
+    def __new__(cls, value: int, seed: int) -> SeededIndex:
+        obj = super().__new__(cls, value)
+        obj.seed = seed
+        return obj
+
+    def __reduce__(self) -> tuple[Any, tuple[int, int]]:
+        return SeededIndex, (int(self), self.seed)
+
+
+class SeededSampler(Sampler[int]):
+    """Yields the indices of ``sampler`` as `SeededIndex` values seeded (seed, epoch, index).
+
+    The epoch is the wrapped sampler's ``epoch`` (``DefaultSampler``), the pass over the
+    dataset for an endless stream (``InfiniteSampler``), else the number of passes so far.
+    ``set_epoch``, ``state_dict``, ``load_state_dict`` and other attributes are the wrapped
+    sampler's.
+    """
+
+    def __init__(self, sampler: Any, seed: int) -> None:
+        self.sampler = sampler
+        self.seed = int(seed)
+        self._passes = 0
+
+    def __iter__(self) -> Iterator[int]:
+        inner = self.sampler
+        iterator = iter(inner)
+        seed = self.seed
+        epoch = getattr(inner, "epoch", None)
+        if epoch is None and type(inner).__name__ == "InfiniteSampler":
+            # Global stream position of this rank's next index: the pass is position // size.
+            position = int(inner.state_dict()["position"]) + int(inner.rank)
+            size, step = int(inner.size), int(inner.world_size)
+            for index in iterator:
+                yield SeededIndex(index, sample_seed(seed, position // size, index))
+                position += step
+            return
+        if epoch is None:
+            epoch = self._passes
+        self._passes += 1
+        for index in iterator:
+            yield SeededIndex(index, sample_seed(seed, epoch, index))
+
+    def __len__(self) -> int:
+        return len(self.sampler)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "sampler":  # not set yet (unpickling)
+            raise AttributeError(name)
+        return getattr(self.sampler, name)
+
+
+class SeededDataset(Dataset):
+    """``dataset[i]`` with the random state seeded from ``i.seed`` when ``i`` has one.
+
+    Every other attribute (``metainfo``, ``pipeline``...) is the wrapped dataset's.
+    """
+
+    def __init__(self, dataset: Any) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("dataset", "__getitems__"):  # batched fetching would skip the seeding
+            raise AttributeError(name)
+        return getattr(self.dataset, name)
+
+    def __getitem__(self, index: Any) -> Any:
+        seed = getattr(index, "seed", None)
+        if seed is None:
+            return self.dataset[index]
+        if get_worker_info() is not None:  # a worker's state matters to nobody else
+            _seed_all(seed)
+            return self.dataset[int(index)]
+        # Saving and restoring the states costs ~10x more (NumPy copies its whole state):
+        # reseed afterwards from a number drawn before, so the process's streams go on as a
+        # function of their own past, never of the data.
+        follow = random.getrandbits(32)
+        _seed_all(seed)
+        try:
+            return self.dataset[int(index)]
+        finally:
+            _seed_all(follow)
+
+
+def _seed_all(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.default_generator.manual_seed(seed)  # CPU only: the CUDA streams stay the model's
+
+
+def seeded(dataset: Any, sampler: Any, seed: int) -> tuple[Any, Any]:
+    """``(SeededDataset(dataset), SeededSampler(sampler, seed))``, or both unchanged when the
+    dataset is not map-style."""
+    if not isinstance(dataset, Sized) or not isinstance(sampler, Sized):
+        return dataset, sampler
+    return SeededDataset(dataset), SeededSampler(sampler, seed)
