@@ -2,6 +2,7 @@
 
 from mme.runner.hooks.checkpoint_hook import CheckpointHook
 from mme.runner.hooks.early_stopping_hook import EarlyStoppingHook
+from mme.runner.hooks.ema_hook import EMAHook
 from mme.runner.hooks.empty_cache_hook import EmptyCacheHook
 from mme.runner.hooks.hook import MOUNT_POINTS, Hook
 from mme.runner.hooks.iter_timer_hook import IterTimerHook
@@ -16,6 +17,7 @@ __all__ = [
     "MOUNT_POINTS",
     "CheckpointHook",
     "DistSamplerSeedHook",
+    "EMAHook",
     "EarlyStoppingHook",
     "EmptyCacheHook",
     "Hook",

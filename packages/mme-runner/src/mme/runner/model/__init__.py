@@ -6,6 +6,12 @@ and the initializers of ``WEIGHT_INITIALIZERS`` initialise weights from ``init_c
 ``MMDistributedDataParallel`` keeps the step API under DDP.
 """
 
+from mme.runner.model.averaged_model import (
+    BaseAveragedModel,
+    ExponentialMovingAverage,
+    MomentumAnnealingEMA,
+    StochasticWeightAverage,
+)
 from mme.runner.model.base_model import BaseModel
 from mme.runner.model.base_module import BaseModule, ModuleDict, ModuleList, Sequential
 from mme.runner.model.data_preprocessor import BaseDataPreprocessor, ImgDataPreprocessor
@@ -40,6 +46,10 @@ from mme.runner.model.weight_init import (
 from mme.runner.model.wrappers import MMDistributedDataParallel, is_model_wrapper
 
 __all__ = [
+    "BaseAveragedModel",
+    "ExponentialMovingAverage",
+    "MomentumAnnealingEMA",
+    "StochasticWeightAverage",
     "NONFINITE_POLICIES",
     "BaseDataPreprocessor",
     "BaseInit",
