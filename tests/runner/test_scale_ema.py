@@ -142,7 +142,7 @@ def test_bad_arguments_are_named() -> None:
     with pytest.raises(ValueError, match="gamma must be > 0"):
         MomentumAnnealingEMA(_net(), gamma=0)
     with pytest.raises(
-        KeyError, match="EMAHook: ema_type: .*Did you mean .*StochasticWeightAverage"
+        KeyError, match=r"EMAHook: ema_type: .*Did you mean .*StochasticWeightAverage"
     ):
         EMAHook(ema_type="StochasticWeightAverag")
     with pytest.raises(ValueError, match="not both"):
@@ -225,7 +225,7 @@ def test_checkpoint_holds_the_average_and_resume_is_exact(tmp_path: Path) -> Non
     resumed = _runner(tmp_path / "resumed", resume=True)
     resumed.train()
     ema_resumed = next(h for h in resumed.hooks if isinstance(h, EMAHook))
-    for mine, theirs in zip(resumed.model.parameters(), straight.model.parameters()):
+    for mine, theirs in zip(resumed.model.parameters(), straight.model.parameters(), strict=True):
         torch.testing.assert_close(mine, theirs, rtol=0, atol=0)
     for mine, theirs in zip(
         ema_resumed.ema_model.parameters(), ema.ema_model.parameters(), strict=True

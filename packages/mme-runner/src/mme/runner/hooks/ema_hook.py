@@ -178,7 +178,7 @@ class EMAHook(Hook):
         if self.ema_model.update_buffers:
             avg = itertools.chain(avg, self.ema_model.module.buffers())
             src = itertools.chain(src, self.src_model.buffers())
-        for p_avg, p_src in zip(avg, src):
+        for p_avg, p_src in zip(avg, src, strict=True):
             held = p_avg.detach().clone()
             p_avg.copy_(p_src)
             p_src.copy_(held)

@@ -119,7 +119,9 @@ class BaseAveragedModel(nn.Module):
                 for avgs, srcs in _grouped(floats).values():
                     torch._foreach_lerp_(avgs, srcs, weight)
         if not self.update_buffers:
-            pairs = [(b, s.detach()) for b, s in zip(self.module.buffers(), model.buffers())]
+            pairs = [
+                (b, s.detach()) for b, s in zip(self.module.buffers(), model.buffers(), strict=True)
+            ]
             for avgs, srcs in _grouped(pairs).values():
                 torch._foreach_copy_(avgs, srcs)
         self._steps = steps + 1
