@@ -8,6 +8,7 @@ from mme.runner.hooks.hook import MOUNT_POINTS, Hook
 from mme.runner.hooks.iter_timer_hook import IterTimerHook
 from mme.runner.hooks.logger_hook import LoggerHook
 from mme.runner.hooks.param_scheduler_hook import ParamSchedulerHook
+from mme.runner.hooks.prepare_tta_hook import PrepareTTAHook
 from mme.runner.hooks.progress_bar_hook import ProgressBarHook
 from mme.runner.hooks.runtime_info_hook import RuntimeInfoHook
 from mme.runner.hooks.sampler_seed_hook import DistSamplerSeedHook
@@ -24,6 +25,7 @@ __all__ = [
     "IterTimerHook",
     "LoggerHook",
     "ParamSchedulerHook",
+    "PrepareTTAHook",
     "ProgressBarHook",
     "RuntimeInfoHook",
     "SyncBuffersHook",

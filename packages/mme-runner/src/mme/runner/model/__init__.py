@@ -21,6 +21,7 @@ from mme.runner.model.losses import (
     parse_losses,
     update_if_finite,
 )
+from mme.runner.model.tta import BaseTTAModel, tta_config
 from mme.runner.model.utils import detect_anomalous_params, merge_dict, stack_batch
 from mme.runner.model.weight_init import (
     BaseInit,
@@ -52,6 +53,7 @@ __all__ = [
     "BaseInit",
     "BaseModel",
     "BaseModule",
+    "BaseTTAModel",
     "Caffe2XavierInit",
     "ConstantInit",
     "ExponentialMovingAverage",
@@ -81,6 +83,7 @@ __all__ = [
     "parse_losses",
     "stack_batch",
     "trunc_normal_init",
+    "tta_config",
     "uniform_init",
     "update_if_finite",
     "update_init_info",
