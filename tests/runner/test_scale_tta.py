@@ -7,7 +7,7 @@ predictions are ``ClsDataSample``s whose ``pred_label.score`` the TTA model aver
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import torch
@@ -19,6 +19,7 @@ from mme.config import Config
 from mme.dataset import Compose
 from mme.registry import DATASETS, METRICS, MODELS, TRANSFORMS
 from mme.runner import BaseMetric, BaseModel, Runner
+from mme.runner.hooks import PrepareTTAHook
 from mme.runner.model import BaseTTAModel, tta_config
 from mme.runner.structures import BaseDataElement, LabelData
 
@@ -104,7 +105,7 @@ class PointSet(Dataset):
 class ScoreDump(BaseMetric):
     """Keeps the scores it sees (as the metric ``n``); the test reads ``scores``."""
 
-    scores: list[torch.Tensor] = []
+    scores: ClassVar[list[torch.Tensor]] = []
 
     def process(self, data_batch: Any, data_samples: Any) -> None:
         for sample in data_samples:
@@ -199,6 +200,4 @@ def test_wiring_errors_name_what_is_wrong() -> None:
     with pytest.raises(TypeError, match="module must be a model or its config"):
         AverageClsScoreTTA(module="TinyClassifier")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="tta_cfg must be a config dict with a 'type'"):
-        from mme.runner.hooks import PrepareTTAHook
-
         PrepareTTAHook(tta_cfg=dict())

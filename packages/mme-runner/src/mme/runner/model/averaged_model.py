@@ -49,6 +49,8 @@ class BaseAveragedModel(nn.Module):
             copied from the model at every update.
     """
 
+    steps: Tensor
+
     def __init__(
         self,
         model: nn.Module,
