@@ -34,6 +34,8 @@ class BaseTTAModel(nn.Module):
         >>> tta_model = dict(type='AverageClsScoreTTA')  # in the config
     """
 
+    module: Any
+
     def __init__(self, module: nn.Module | dict, data_preprocessor: dict | None = None) -> None:
         super().__init__()
         if isinstance(module, nn.Module):
