@@ -207,7 +207,7 @@ def test_a_model_that_fails_to_compile_falls_back_with_a_warning(tmp_path: Path)
 def test_unknown_compile_options_are_named() -> None:
     with pytest.raises(TypeError, match="unknown option 'mdoe'; did you mean 'mode'"):
         compile_options(dict(mdoe="max-autotune"))
-    with pytest.raises(TypeError, match="cfg.compile must be True or a dict"):
+    with pytest.raises(TypeError, match=r"cfg\.compile must be True or a dict"):
         compile_options("inductor")  # type: ignore[arg-type]
     assert compile_options(True) == ({}, False, True)
     assert compile_options(dict(backend="eager", strict=True)) == (

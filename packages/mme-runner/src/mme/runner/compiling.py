@@ -148,5 +148,5 @@ def compile_model(
     if isinstance(current, CompiledForward):
         return current
     compiled = CompiledForward(model, kwargs, strict, warn, logger)
-    model.forward = compiled  # type: ignore[method-assign]
+    model.forward = compiled
     return compiled

@@ -698,8 +698,9 @@ class Runner:
         )
         self._maybe_compile("train_step")
         model = self.train_loop.run()
-        if getattr(self, "_compiled", None) is not None:
-            self.logger.info(self._compiled.report())
+        compiled = getattr(self, "_compiled", None)
+        if compiled is not None:
+            self.logger.info(compiled.report())
         self.call_hook("after_run")
         self.logger.info(self._summary(time.time() - started))
         return model
