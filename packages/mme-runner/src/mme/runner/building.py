@@ -31,6 +31,7 @@ EXTRA_CONFIG_KEYS = (
     "model_wrapper_cfg",
     "custom_imports",
     "find_unused_parameters",
+    "sync_bn",
     "strategy",
     "tta_model",
     "tta_pipeline",

@@ -570,6 +570,11 @@ class Runner:
             return model
         cfg = dict(model_wrapper_cfg or {})
         cfg.setdefault("type", "MMDistributedDataParallel")
+        from mme.runner.model.separate_ddp import apply_sync_bn
+
+        model = apply_sync_bn(model, self.cfg.get("sync_bn"))
+        if cfg["type"] in ("MMFullyShardedDataParallel", "FullyShardedDataParallel"):
+            return MODEL_WRAPPERS.build(cfg, default_args=dict(module=model))
         cfg.setdefault("broadcast_buffers", False)
         cfg.setdefault(
             "find_unused_parameters", bool(self.cfg.get("find_unused_parameters", False))

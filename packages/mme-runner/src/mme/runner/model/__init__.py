@@ -15,11 +15,17 @@ from mme.runner.model.averaged_model import (
 from mme.runner.model.base_model import BaseModel
 from mme.runner.model.base_module import BaseModule, ModuleDict, ModuleList, Sequential
 from mme.runner.model.data_preprocessor import BaseDataPreprocessor, ImgDataPreprocessor
+from mme.runner.model.fsdp import MMFullyShardedDataParallel
 from mme.runner.model.losses import (
     NONFINITE_POLICIES,
     NonFiniteLossError,
     parse_losses,
     update_if_finite,
+)
+from mme.runner.model.separate_ddp import (
+    MMSeparateDistributedDataParallel,
+    convert_sync_batchnorm,
+    revert_sync_batchnorm,
 )
 from mme.runner.model.tta import BaseTTAModel, tta_config
 from mme.runner.model.utils import detect_anomalous_params, merge_dict, stack_batch
@@ -60,6 +66,8 @@ __all__ = [
     "ImgDataPreprocessor",
     "KaimingInit",
     "MMDistributedDataParallel",
+    "MMFullyShardedDataParallel",
+    "MMSeparateDistributedDataParallel",
     "ModuleDict",
     "ModuleList",
     "MomentumAnnealingEMA",
@@ -74,6 +82,7 @@ __all__ = [
     "bias_init_with_prob",
     "caffe2_xavier_init",
     "constant_init",
+    "convert_sync_batchnorm",
     "detect_anomalous_params",
     "initialize",
     "is_model_wrapper",
@@ -81,6 +90,7 @@ __all__ = [
     "merge_dict",
     "normal_init",
     "parse_losses",
+    "revert_sync_batchnorm",
     "stack_batch",
     "trunc_normal_init",
     "tta_config",
