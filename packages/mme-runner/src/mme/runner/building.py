@@ -32,6 +32,8 @@ EXTRA_CONFIG_KEYS = (
     "custom_imports",
     "find_unused_parameters",
     "sync_bn",
+    "activation_checkpointing",
+    "efficient_conv_bn_eval",
     "strategy",
     "tta_model",
     "tta_pipeline",

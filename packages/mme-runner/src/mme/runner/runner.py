@@ -233,6 +233,9 @@ class Runner:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be an nn.Module or its config, got {type(model).__name__}")
         self._check_model(model)
+        from mme.runner.activation_checkpointing import apply_memory_options
+
+        apply_memory_options(model, self.cfg)
         self.model: Any = self.wrap_model(self.cfg.get("model_wrapper_cfg"), model)
 
         # hooks
