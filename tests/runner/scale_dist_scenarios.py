@@ -176,6 +176,31 @@ def _fsdp_runner() -> dict[str, Any]:
     runner.train()
     from torch.distributed.tensor import DTensor
 
+    momentum = {}
+    for name, epochs, resume in (
+        ("straight", 2, False),
+        ("resumed", 1, False),
+        ("resumed", 2, True),
+    ):
+        torch.manual_seed(0)
+        run = Runner(
+            model=ToyModel(),
+            work_dir=str(_tmp() / f"fsdp_{name}"),
+            train_dataloader=DataLoader(train_dataset[:10], batch_size=2),
+            train_cfg=dict(by_epoch=True, max_epochs=epochs),
+            optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01, momentum=0.9)),
+            launcher="pytorch",
+            env_cfg=dict(dist_cfg=dict(backend="gloo")),
+            resume=resume,
+            default_hooks=dict(logger=dict(interval=100)),
+            cfg=dict(model_wrapper_cfg=dict(type="MMFullyShardedDataParallel")),
+        )
+        run.train()
+        momentum[name] = {k: v.tolist() for k, v in run.model.full_state_dict().items()}
+    saved_optimizer = torch.load(_tmp() / "fsdp_straight" / "epoch_2.pth", weights_only=True)
+    momentum["buffer"] = sorted(
+        tuple(v["momentum_buffer"].shape) for v in saved_optimizer["optimizer"]["state"].values()
+    )
     param = next(runner.model.module.parameters())
     full = runner.model.full_state_dict()
     saved = torch.load(_tmp() / "fsdp" / "epoch_1.pth", weights_only=True)
@@ -186,6 +211,7 @@ def _fsdp_runner() -> dict[str, Any]:
         full={k: v.tolist() for k, v in full.items()},
         checkpoint={k: v.tolist() for k, v in saved["state_dict"].items()},
         loss=float(runner.message_hub.get_scalar("train/loss").current()),
+        momentum=momentum,
     )
 
 

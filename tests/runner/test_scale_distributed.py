@@ -82,6 +82,17 @@ def test_ex07_fsdp_toy_model_trains_sharded_with_cpu_offload(
     assert rank0["loss"] < 0.05
 
 
+@pytest.mark.spec("RUN-28", "RUN-22")
+def test_fsdp_runner_checkpoint_resumes_sharded_momentum_exactly(
+    two_ranks: list[dict[str, Any]],
+) -> None:
+    momentum = two_ranks[0]["fsdp"]["momentum"]
+    # the checkpoint holds the momentum buffers as full tensors (weight 1x1, bias 1)
+    assert momentum["buffer"] == [(1,), (1, 1)]
+    assert momentum["resumed"] == momentum["straight"]
+    assert momentum["straight"]  # rank 0 gathered the weights
+
+
 @pytest.mark.spec("RUN-28")
 def test_fsdp_sharded_checkpoint_resumes_exactly_and_reads_on_one_process(
     two_ranks: list[dict[str, Any]],

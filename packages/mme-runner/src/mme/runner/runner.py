@@ -511,7 +511,11 @@ class Runner:
 
     def build_optim_wrapper(self, optim_wrapper: Any) -> Any:
         """An OptimWrapper from its config."""
-        return building.build_optim_wrapper(optim_wrapper, self.model)
+        wrapper = building.build_optim_wrapper(optim_wrapper, self.model)
+        attach = getattr(self.model, "attach_optimizer", None)  # MMFullyShardedDataParallel
+        if callable(attach):
+            attach(wrapper)
+        return wrapper
 
     def build_param_scheduler(self, scheduler: Any) -> Any:
         """Parameter schedulers from their configs."""

@@ -187,6 +187,30 @@ class MMFullyShardedDataParallel(nn.Module):
                     value.to(target.device, target.dtype), target.device_mesh, target.placements
                 )
 
+    def attach_optimizer(self, optim_wrapper: Any) -> None:
+        """Make the optimizer's ``state_dict`` hold full tensors and its ``load_state_dict``
+        re-shard them (the Runner calls this when it builds the optimizer wrapper), so the
+        Runner's checkpoints resume an FSDP run, on any number of ranks."""
+        optimizers = (
+            [w.optimizer for w in optim_wrapper.values()]
+            if hasattr(optim_wrapper, "values")
+            else [getattr(optim_wrapper, "optimizer", optim_wrapper)]
+        )
+        for optimizer in optimizers:
+            if getattr(optimizer, "_mme_fsdp_attached", False):
+                continue
+            optimizer._mme_fsdp_attached = True
+            # only for the Runner's full checkpoints: torch.distributed.checkpoint reads
+            # and writes the shards (state_dict_type is 'sharded' while it runs)
+            optimizer.register_state_dict_post_hook(
+                lambda opt, state: _gather_state(state) if self.state_dict_type == "full" else None
+            )
+            optimizer.register_load_state_dict_pre_hook(
+                lambda opt, state: (
+                    _shard_state(opt, state) if self.state_dict_type == "full" else None
+                )
+            )
+
     def full_state_dict(self) -> dict[str, Any]:
         """The whole model as plain CPU tensors, gathered on rank 0 (call it on every rank;
         the other ranks get an empty dict)."""
@@ -260,6 +284,41 @@ class MMFullyShardedDataParallel(nn.Module):
             return {"model": model_state, "optimizer": optim_state}
         finally:
             self.state_dict_type = saved
+
+
+def _gather_state(state: dict[str, Any]) -> dict[str, Any]:
+    from torch.distributed.tensor import DTensor
+
+    # new dicts: the per-parameter dicts of Optimizer.state_dict() are the live state's
+    state["state"] = {
+        index: {
+            key: value.full_tensor().detach() if isinstance(value, DTensor) else value
+            for key, value in values.items()
+        }
+        for index, values in state.get("state", {}).items()
+    }
+    return state
+
+
+def _shard_state(optimizer: torch.optim.Optimizer, state: dict[str, Any]) -> dict[str, Any]:
+    from torch.distributed.tensor import DTensor, distribute_tensor
+
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    indices = [i for group in state.get("param_groups", []) for i in group["params"]]
+    for index, param in zip(indices, params, strict=False):
+        values = state.get("state", {}).get(index)
+        if not values or not isinstance(param, DTensor):
+            continue
+        for key, value in list(values.items()):
+            if (
+                isinstance(value, torch.Tensor)
+                and not isinstance(value, DTensor)
+                and tuple(value.shape) == tuple(param.shape)
+            ):
+                values[key] = distribute_tensor(
+                    value.to(param.device, value.dtype), param.device_mesh, param.placements
+                )
+    return state
 
 
 def _dtype(value: str | torch.dtype | None) -> torch.dtype | None:
