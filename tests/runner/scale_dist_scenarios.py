@@ -274,8 +274,19 @@ def _fsdp_sharded_checkpoint() -> dict[str, Any]:
     third, third_wrapper = build()
     third.load_sharded(folder, third_wrapper.optimizer)
     saved_three = {k: v.tolist() for k, v in third.full_state_dict().items()}
+    half = MMFullyShardedDataParallel(
+        Wide(), mixed_precision=dict(param_dtype="bfloat16", reduce_dtype="float32")
+    )
+    seen: list[torch.dtype] = []
+    half.module.body[0].register_forward_hook(lambda m, i, o: seen.append(o.dtype))
+    half.train_step(
+        dict(inputs=torch.randn(3, 4)), OptimWrapper(torch.optim.SGD(half.parameters(), lr=0.1))
+    )
     dist.barrier()
     return dict(
+        mixed_precision=dict(
+            activation=str(seen[0]), param=str(next(half.module.parameters()).dtype)
+        ),
         straight={k: v.tolist() for k, v in straight.items()},
         resumed={k: v.tolist() for k, v in resumed.items()},
         optim_keys=sorted(full_optim.get("state", {})),

@@ -107,6 +107,8 @@ def test_fsdp_sharded_checkpoint_resumes_exactly_and_reads_on_one_process(
     one = rank0["one_process"]
     assert one.pop("adam_steps") == [3.0, 3.0, 3.0, 3.0]
     assert one == rank0["saved_three"]  # 2 ranks wrote, 1 process read the same weights
+    # mixed_precision: computed in bfloat16, the sharded parameters stay float32
+    assert rank0["mixed_precision"] == dict(activation="torch.bfloat16", param="torch.float32")
 
 
 # ----------------------------------------------------------------- no process group
