@@ -225,3 +225,15 @@ def test_compiled_forward_keeps_the_steps_python() -> None:
     assert len(out) == 2
     assert compiled.compilations == 1
     assert "val_step" not in vars(model)  # the step is the class's Python method
+
+
+def test_a_copy_of_a_compiled_model_runs_eagerly() -> None:
+    import copy
+
+    model = Classifier()
+    model.forward = CompiledForward(model, dict(backend="eager"))  # type: ignore[method-assign]
+    twin = copy.deepcopy(model)
+    assert not isinstance(twin.forward, CompiledForward)
+    assert twin.forward.__self__ is twin
+    out = twin(torch.zeros(2, 2), torch.tensor([0, 1]), mode="tensor")
+    assert len(out) == 2

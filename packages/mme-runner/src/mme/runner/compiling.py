@@ -109,6 +109,14 @@ class CompiledForward:
         self._calls += 1
         return out
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        # A copy of the model (EMAHook's average, for one) gets its class's eager forward.
+        owner = getattr(self.eager, "__self__", None)
+        twin = memo.get(id(owner))
+        if twin is None:
+            return self
+        return type(twin).forward.__get__(twin)
+
     def report(self) -> str:
         """One line: compilations and recompilations, or the fallback."""
         if self.failed is not None:
