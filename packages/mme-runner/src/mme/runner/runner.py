@@ -240,6 +240,9 @@ class Runner:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be an nn.Module or its config, got {type(model).__name__}")
         self._check_model(model)
+        from mme.runner.activation_checkpointing import apply_memory_options
+
+        apply_memory_options(model, self.cfg)
         self.model: Any = self.wrap_model(self.cfg.get("model_wrapper_cfg"), model)
 
         # hooks
@@ -515,7 +518,11 @@ class Runner:
 
     def build_optim_wrapper(self, optim_wrapper: Any) -> Any:
         """An OptimWrapper from its config."""
-        return building.build_optim_wrapper(optim_wrapper, self.model)
+        wrapper = building.build_optim_wrapper(optim_wrapper, self.model)
+        attach = getattr(self.model, "attach_optimizer", None)  # MMFullyShardedDataParallel
+        if callable(attach):
+            attach(wrapper)
+        return wrapper
 
     def build_param_scheduler(self, scheduler: Any) -> Any:
         """Parameter schedulers from their configs."""
@@ -577,6 +584,11 @@ class Runner:
             return model
         cfg = dict(model_wrapper_cfg or {})
         cfg.setdefault("type", "MMDistributedDataParallel")
+        from mme.runner.model.separate_ddp import apply_sync_bn
+
+        model = apply_sync_bn(model, self.cfg.get("sync_bn"))
+        if cfg["type"] in ("MMFullyShardedDataParallel", "FullyShardedDataParallel"):
+            return MODEL_WRAPPERS.build(cfg, default_args=dict(module=model))
         cfg.setdefault("broadcast_buffers", False)
         cfg.setdefault(
             "find_unused_parameters", bool(self.cfg.get("find_unused_parameters", False))
@@ -705,6 +717,9 @@ class Runner:
         )
         self._maybe_compile("train_step")
         model = self.train_loop.run()
+        compiled = getattr(self, "_compiled", None)
+        if compiled is not None:
+            self.logger.info(compiled.report())
         self.call_hook("after_run")
         self.logger.info(self._summary(time.time() - started))
         return model
@@ -744,12 +759,12 @@ class Runner:
             init()
 
     def _maybe_compile(self, target: str) -> None:
-        options = self.cfg.get("compile")
-        if not options:
-            return
-        options = {} if options is True else dict(options)
+        """Compile the model's forward as ``cfg.compile`` says (RUN-27, see compiling.py);
+        ``train_step``/``val_step``/``test_step`` stay Python."""
+        from mme.runner.compiling import compile_model
+
         model = self.model.module if is_model_wrapper(self.model) else self.model
-        setattr(model, target, torch.compile(getattr(model, target), **options))
+        self._compiled = compile_model(model, self.cfg.get("compile"), self.logger)
 
     def _preflight_save_best(self) -> None:
         """Check that ``save_best`` metrics exist by evaluating one validation batch."""

@@ -14,6 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``mme test``."""
     parser.add_argument("config", help="the config file (Python, YAML or JSON)")
     parser.add_argument("checkpoint", help="the checkpoint to evaluate")
+    parser.add_argument(
+        "--tta", action="store_true", help="test-time augmentation (tta_model, tta_pipeline)"
+    )
     add_common_arguments(parser)
 
 
@@ -24,6 +27,10 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     cfg["load_from"] = args.checkpoint
     cfg["resume"] = False
+    if getattr(args, "tta", False):
+        from mme.runner.model.tta import tta_config
+
+        tta_config(cfg)
     runner = build_runner(cfg)
     metrics = runner.test()
     for key, value in metrics.items():

@@ -48,6 +48,9 @@ class MMDistributedDataParallel(DistributedDataParallel):
     def __init__(
         self, module: nn.Module, detect_anomalous_params: bool = False, **kwargs: Any
     ) -> None:
+        from mme.runner.model.separate_ddp import check_device_ids
+
+        check_device_ids(kwargs.get("device_ids"), "MMDistributedDataParallel")
         super().__init__(module=module, **kwargs)
         self.detect_anomalous_params = detect_anomalous_params
 
