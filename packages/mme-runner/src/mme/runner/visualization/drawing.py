@@ -215,9 +215,7 @@ class DrawingMixin:
                 f"draw_bboxes: box {int(bad[0])} {boxes[bad[0]].tolist()} is not "
                 "[x1, y1, x2, y2] with x2 >= x1 and y2 >= y1"
             )
-        polygons = [
-            np.array([[x1, y1], [x2, y1], [x2, y2], [x1, y2]]) for x1, y1, x2, y2 in boxes
-        ]
+        polygons = [np.array([[x1, y1], [x2, y1], [x2, y2], [x1, y2]]) for x1, y1, x2, y2 in boxes]
         self._polygons(
             canvas, polygons, edge_colors, line_styles, line_widths, face_colors, alpha, "bboxes"
         )
@@ -300,9 +298,7 @@ class DrawingMixin:
         if len(radii) == 1:
             radii = np.repeat(radii, len(centers))
         if len(radii) != len(centers):
-            raise ValueError(
-                f"draw_circles: {len(centers)} centres but {len(radii)} radii"
-            )
+            raise ValueError(f"draw_circles: {len(centers)} centres but {len(radii)} radii")
         if (radii < 0).any():
             raise ValueError(f"draw_circles: radii must be >= 0, got {radii.tolist()}")
         n = len(centers)
@@ -353,9 +349,7 @@ class DrawingMixin:
         styles = per_item(line_styles, n, "line_styles")
         widths = widths_in_points(line_widths, n, "line_widths")
         for i in range(n):
-            canvas.ax.plot(
-                xs[i], ys[i], color=cols[i], linestyle=styles[i], linewidth=widths[i]
-            )
+            canvas.ax.plot(xs[i], ys[i], color=cols[i], linestyle=styles[i], linewidth=widths[i])
         return self
 
     def draw_points(

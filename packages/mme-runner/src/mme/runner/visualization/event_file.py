@@ -23,7 +23,9 @@ _MASK_DELTA = 0xA282EAD8
 def _byte_table() -> np.ndarray:
     table = np.arange(256, dtype=np.uint64)
     for _ in range(8):
-        table = np.where(table & 1, (table >> np.uint64(1)) ^ np.uint64(_POLY), table >> np.uint64(1))
+        table = np.where(
+            table & 1, (table >> np.uint64(1)) ^ np.uint64(_POLY), table >> np.uint64(1)
+        )
     return table.astype(np.uint32)
 
 

@@ -11,6 +11,7 @@ package is needed for images, text and graphs, and is imported when the backend 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import socket
 import time
@@ -149,8 +150,9 @@ class TensorboardVisBackend(BaseVisBackend):
         graph_def, _ = graph(model, data_batch, **kwargs)
         self._ensure_env()
         self._add(
-            event_pb2.Event(wall_time=time.time(), graph_def=graph_def.SerializeToString())
-            .SerializeToString()
+            event_pb2.Event(
+                wall_time=time.time(), graph_def=graph_def.SerializeToString()
+            ).SerializeToString()
         )
 
     def _add_summary(self, summary: Any, step: int) -> None:
@@ -188,7 +190,5 @@ class TensorboardVisBackend(BaseVisBackend):
         self.flush()
 
     def _flush_at_exit(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.flush()
-        except OSError:
-            pass
