@@ -23,8 +23,8 @@ from mme.runner.visualization import (
     TensorboardVisBackend,
     Visualizer,
     WandbVisBackend,
+    event_file,
 )
-from mme.runner.visualization import event_file
 
 from .runner_toys import AccuracyEvaluator, Classifier, collate, points
 
