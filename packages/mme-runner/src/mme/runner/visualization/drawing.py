@@ -49,7 +49,7 @@ def to_numpy(value: Any, arg: str) -> np.ndarray:
         return value.detach().cpu().numpy()
     if isinstance(value, np.ndarray):
         return value
-    if isinstance(value, list | tuple | int | float):
+    if isinstance(value, list | tuple | int | float | np.generic):
         return np.asarray(value)
     raise TypeError(f"{arg} must be a torch.Tensor or a numpy array, got {type(value).__name__}")
 
