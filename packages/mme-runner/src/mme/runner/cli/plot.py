@@ -17,9 +17,7 @@ from mme.runner.visualization.run_history import Run, RunError, check_keys, find
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``mme plot``."""
-    parser.add_argument(
-        "paths", nargs="+", metavar="WORK_DIR_OR_SCALARS_JSON", help="runs to draw"
-    )
+    parser.add_argument("paths", nargs="+", metavar="WORK_DIR_OR_SCALARS_JSON", help="runs to draw")
     parser.add_argument("--keys", nargs="+", default=["loss"], help="scalars to draw (loss)")
     parser.add_argument("--out", default="curves.png", help="the image to write (curves.png)")
     parser.add_argument(
@@ -78,7 +76,9 @@ def smooth(values: list[float], weight: float) -> list[float]:
     return out
 
 
-def draw(runs: list[Run], keys: list[str], x: str, weight: float, out: str, title: str | None) -> None:
+def draw(
+    runs: list[Run], keys: list[str], x: str, weight: float, out: str, title: str | None
+) -> None:
     """Write the figure: one panel per key side by side, one line per run."""
     from mme.runner.visualization.drawing import matplotlib_module
 
@@ -91,7 +91,9 @@ def draw(runs: list[Run], keys: list[str], x: str, weight: float, out: str, titl
         for run in runs:
             xs, ys = curve(run, key, x)
             if xs:
-                ax.plot(xs, smooth(ys, weight), label=run.name, marker="o" if len(xs) < 20 else None)
+                ax.plot(
+                    xs, smooth(ys, weight), label=run.name, marker="o" if len(xs) < 20 else None
+                )
         ax.set_title(key)
         ax.set_xlabel("iteration" if x == "iter" else "epoch")
         ax.grid(alpha=0.3)
