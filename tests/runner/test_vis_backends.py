@@ -106,6 +106,7 @@ def test_tensorboard_scalars_images_config_and_graph_are_read_back(tmp_path: Pat
     assert acc.Tags()["graph"] is True
     with pytest.warns(UserWarning, match="'note' is str, not a number"):
         backend.add_scalars({"note": "hello", "x": 1}, step=6)
+        backend.flush()  # values are encoded when written
     with pytest.raises(ValueError, match="step must be an int >= 0, got -1"):
         backend.add_scalars({"x": 1}, step=-1)
 
