@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from mme.runner.visualization.drawing import as_image, to_numpy
+from mme.runner.visualization.drawing import as_image, to_numpy, to_rgb
 
 if TYPE_CHECKING:
     from mme.runner.visualization.visualizer import Visualizer
@@ -64,7 +64,15 @@ def draw_datasample(
                     if scores is not None:
                         text += f" {float(to_numpy(scores, 'scores').reshape(-1)[i]):.2f}"
                     texts.append(text)
-                vis.draw_texts(texts, boxes[:, :2], colors=color)
+                vis.draw_texts(
+                    texts,
+                    boxes[:, :2],
+                    colors="white",
+                    vertical_alignments="bottom",
+                    bboxes=dict(
+                        facecolor=to_rgb(color, "color"), alpha=0.8, pad=1, edgecolor="none"
+                    ),
+                )
         label_data = _field(data_sample, f"{prefix}_label")
         label = _field(label_data, "label")
         if label is not None:
