@@ -73,9 +73,8 @@ class Run:
     @property
     def iterations(self) -> int | None:
         """The last training iteration logged."""
-        iters = [r.get("iter", r.get("step")) for r in self.train]
-        iters = [i for i in iters if i is not None]
-        return int(max(iters)) if iters else None
+        iters = [int(r.get("iter", r.get("step", 0))) for r in self.train]
+        return max(iters) if iters else None
 
     @property
     def seconds_per_iter(self) -> float | None:
@@ -105,7 +104,8 @@ class Run:
 
 
 def _read_lines(path: Path) -> tuple[list[dict], list[dict]]:
-    train, val = [], []
+    train: list[dict] = []
+    val: list[dict] = []
     with path.open(encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
             line = line.strip()
