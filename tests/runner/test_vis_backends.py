@@ -66,6 +66,7 @@ def test_event_records_match_tensorboards_crc_and_encoding() -> None:
     assert record[12 : 12 + length] == payload
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch.jit.trace in add_graph
 def test_tensorboard_scalars_images_config_and_graph_are_read_back(tmp_path: Path) -> None:
     vis = Visualizer(
         name="vis-tb",
@@ -104,8 +105,8 @@ def test_tensorboard_scalars_images_config_and_graph_are_read_back(tmp_path: Pat
     assert (np.round(decoded[..., :3] * 255).astype(np.uint8) == image).all()
     assert "config/text_summary" in acc.Tags()["tensors"]
     assert acc.Tags()["graph"] is True
+    backend.add_scalars({"note": "hello", "x": 1}, step=6)
     with pytest.warns(UserWarning, match="'note' is str, not a number"):
-        backend.add_scalars({"note": "hello", "x": 1}, step=6)
         backend.flush()  # values are encoded when written
     with pytest.raises(ValueError, match="step must be an int >= 0, got -1"):
         backend.add_scalars({"x": 1}, step=-1)
@@ -288,3 +289,37 @@ def test_wandb_offline_run_has_the_config_scalars_metrics_and_image(
     assert list((run_dir / "files" / "media" / "images").glob("sample_*.png"))
     with pytest.raises(TypeError, match="define_metric_cfg must be a dict"):
         WandbVisBackend(str(tmp_path), define_metric_cfg="accuracy")  # type: ignore[arg-type]
+
+
+def test_wandb_commit_log_code_and_watch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.setenv("WANDB_DISABLE_GIT", "true")
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "train.py").write_text("x = 1\n")
+    monkeypatch.chdir(code)  # log_code saves the .py files of the current folder
+    backend = WandbVisBackend(
+        str(tmp_path / "vis_data"),
+        init_kwargs=dict(project="mme-test", mode="offline"),
+        commit=False,
+        log_code_name="mme-code",
+        watch_kwargs=dict(log="all", log_freq=1),
+    )
+    backend.add_graph(torch.nn.Linear(2, 2), None)
+    backend.add_scalars({"a": 1.0})
+    backend.add_scalars({"b": 2.0})
+    backend.experiment.log({}, commit=True)
+    backend.close()
+    (run_dir,) = (tmp_path / "vis_data" / "wandb").glob("offline-run-*")
+    records = wandb_records(run_dir)
+    kinds = [r.WhichOneof("record_type") for r in records]
+    artifact = records[kinds.index("artifact")].artifact
+    assert (artifact.type, artifact.name) == ("code", "mme-code")
+    assert [c.path for c in artifact.manifest.contents] == ["train.py"]
+    assert any(r.telemetry.feature.watch for r in records if r.HasField("telemetry"))
+    rows = [
+        {item.nested_key[0]: json.loads(item.value_json) for item in r.history.item}
+        for r in records
+        if r.WhichOneof("record_type") == "history"
+    ]
+    assert [(row["a"], row["b"]) for row in rows if "a" in row] == [(1.0, 2.0)]  # one W&B step
