@@ -91,12 +91,12 @@ class TensorboardVisBackend(BaseVisBackend):
         training steps); values that are not numbers are then skipped with a warning, once
         per key. ``file_path`` is for ``LocalVisBackend`` and ignored here.
         """
-        if type(scalar_dict) is not dict:
-            if not isinstance(scalar_dict, dict):
-                raise TypeError(f"add_scalars expects a dict, got {type(scalar_dict).__name__}")
-        if type(step) is not int or step < 0:
-            if isinstance(step, bool) or not isinstance(step, int | np.integer) or step < 0:
-                raise ValueError(f"TensorboardVisBackend: step must be an int >= 0, got {step!r}")
+        if not isinstance(scalar_dict, dict):
+            raise TypeError(f"add_scalars expects a dict, got {type(scalar_dict).__name__}")
+        if type(step) is not int and (isinstance(step, bool) or not isinstance(step, np.integer)):
+            raise ValueError(f"TensorboardVisBackend: step must be an int >= 0, got {step!r}")
+        if step < 0:
+            raise ValueError(f"TensorboardVisBackend: step must be an int >= 0, got {step!r}")
         if not self._env_ready:
             self._ensure_env()
         self._pending.append((time.time(), int(step), dict(scalar_dict)))
