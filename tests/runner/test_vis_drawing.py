@@ -176,3 +176,17 @@ def test_without_matplotlib_drawing_names_the_extra_and_scalars_still_work(
         vis.draw_bboxes(torch.tensor([0, 0, 1, 1]))
     vis.add_scalars({"loss": 0.5}, step=1)
     assert (tmp_path / "vis_data" / "scalars.json").read_text() == '{"loss": 0.5, "step": 1}\n'
+    with pytest.raises(
+        ImportError, match=r"Saving an image draws with matplotlib.*mme-runner\[vis\]"
+    ):
+        vis.add_image("pic", np.zeros((4, 4, 3), dtype=np.uint8))
+
+
+def test_add_image_checks_the_shape(tmp_path: Path) -> None:
+    vis = Visualizer(
+        name="vis-add-image", vis_backends=[dict(type="LocalVisBackend")], save_dir=str(tmp_path)
+    )
+    with pytest.raises(
+        ValueError, match=r"image must be an HxWx3 RGB array, got shape \(4, 4, 2\)"
+    ):
+        vis.add_image("pic", np.zeros((4, 4, 2), dtype=np.uint8))
