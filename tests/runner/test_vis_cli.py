@@ -129,3 +129,26 @@ def test_plot_errors_name_the_key_or_path(
     assert f"{bad}:2: expected a JSON object" in capsys.readouterr().err
     assert plot.run(parse(plot, [str(work_dir), "--smooth", "1"])) == 2
     assert "--smooth must be in [0, 1), got 1.0" in capsys.readouterr().err
+
+
+def test_iteration_based_runs_and_lower_is_better_metrics(tmp_path: Path) -> None:
+    scalars = tmp_path / "20260101_120000" / "vis_data" / "scalars.json"
+    scalars.parent.mkdir(parents=True)
+    lines = [
+        {"loss": 1.0, "time": 0.2, "iter": 10, "step": 10},
+        {"val_loss": 0.9, "step": 10},
+        {"loss": 0.5, "time": 0.4, "iter": 20, "step": 20},
+        {"val_loss": 0.7, "step": 20},
+        {"val_loss": 0.8, "step": 30},
+    ]
+    scalars.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    (run,) = find_runs(tmp_path)
+    assert run.best() == ("val_loss", 0.7, 20)  # a loss: the lowest is the best
+    assert run.epochs is None
+    assert runs.row(run)[4] == "20 iters"
+    assert runs.row(run)[5] == "0.3000 s"
+    assert plot.curve(run, "val_loss", "iter") == ([10.0, 20.0, 30.0], [0.9, 0.7, 0.8])
+    from mme.runner.visualization.run_history import RunError
+
+    with pytest.raises(RunError, match="logged no epochs; draw it with --x iter"):
+        plot.curve(run, "loss", "epoch")
