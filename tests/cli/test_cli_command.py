@@ -154,3 +154,11 @@ def test_train_without_mme_runner_says_what_to_install(monkeypatch: pytest.Monke
     assert command is not None
     with pytest.raises(CommandUnavailable, match=r"'mme train' needs the mme-runner distribution"):
         commands.load(command)
+
+
+def test_plot_and_runs_commands_point_to_mme_runner() -> None:
+    for name in ("plot", "runs"):
+        command = commands.find(name)
+        assert command is not None
+        assert command.module == f"mme.runner.cli.{name}"
+        assert command.distribution == "mme-runner"

@@ -77,7 +77,7 @@ def test_meta_package_core_and_extras() -> None:
     core = {Requirement(r).name for r in project["dependencies"]}
     assert core == {f"mme-{s}" for s in TORCH_FREE}
     extras = project["optional-dependencies"]
-    assert set(extras) == {"runner", "analysis", "tensorboard", "wandb", "all"}
+    assert set(extras) == {"runner", "analysis", "tensorboard", "wandb", "vis", "all"}
     everything = {Requirement(r).name for r in extras["all"]}
     assert {"mme-runner", "mme-analysis"} <= everything
     assert project["scripts"] == {"mme": "mme.cli:main"}

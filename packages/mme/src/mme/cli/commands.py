@@ -85,6 +85,20 @@ COMMANDS: tuple[Command, ...] = (
         install='pip install "mme[runner]"',
     ),
     Command(
+        name="plot",
+        help="draw the logged curves (loss, metrics) of one or several runs",
+        module="mme.runner.cli.plot",
+        distribution="mme-runner",
+        install='pip install "mme[runner,vis]"',
+    ),
+    Command(
+        name="runs",
+        help="a table of the runs in a work_dir: date, config, best metric, speed",
+        module="mme.runner.cli.runs",
+        distribution="mme-runner",
+        install='pip install "mme[runner]"',
+    ),
+    Command(
         name="plot-lr",
         help="draw the learning rate and momentum schedule of a config",
         module="mme.optim.cli",

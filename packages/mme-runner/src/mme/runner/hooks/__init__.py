@@ -13,6 +13,7 @@ from mme.runner.hooks.progress_bar_hook import ProgressBarHook
 from mme.runner.hooks.runtime_info_hook import RuntimeInfoHook
 from mme.runner.hooks.sampler_seed_hook import DistSamplerSeedHook
 from mme.runner.hooks.sync_buffers_hook import SyncBuffersHook
+from mme.runner.hooks.visualization_hook import NaiveVisualizationHook, VisualizationHook
 
 __all__ = [
     "MOUNT_POINTS",
@@ -24,9 +25,11 @@ __all__ = [
     "Hook",
     "IterTimerHook",
     "LoggerHook",
+    "NaiveVisualizationHook",
     "ParamSchedulerHook",
     "PrepareTTAHook",
     "ProgressBarHook",
     "RuntimeInfoHook",
     "SyncBuffersHook",
+    "VisualizationHook",
 ]

@@ -140,6 +140,7 @@ class LoggerHook(Hook):
         dump(plain, os.path.join(runner.log_dir, self.json_log_path or "test.json"))
 
     def after_run(self, runner: Runner) -> None:
+        runner.visualizer.close()  # flush the trackers (TensorBoard, W&B)
         if self.out_dir is None or not is_main_process():
             return
         from mme.fileio import copyfile_from_local, join_path

@@ -137,10 +137,11 @@ class LocalVisBackend(BaseVisBackend):
     def add_image(self, name: str, image: Any, step: int = 0, **kwargs: Any) -> None:
         """Save ``image`` (HxWx3, RGB, uint8) as ``vis_image/<name>_<step>.png``."""
         self._ensure_env()
-        os.makedirs(self._img_save_dir, exist_ok=True)
-        import matplotlib.image
+        from mme.runner.visualization.drawing import as_image, save_png
 
-        matplotlib.image.imsave(os.path.join(self._img_save_dir, f"{name}_{step}.png"), image)
+        array = as_image(image)  # checks the shape before anything is created
+        os.makedirs(self._img_save_dir, exist_ok=True)
+        save_png(array, os.path.join(self._img_save_dir, f"{name}_{step}.png"))
 
     def add_scalars(
         self,
