@@ -34,7 +34,13 @@ def plain_tables(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_list_shows_registries_with_entries_in_a_table_and_the_empty_ones_in_one_line(
     capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for module in ("mme.runner", "mme.optim", "mme.dataset"):
+    for module in (
+        "mme.runner",
+        "mme.runner.model",
+        "mme.runner.evaluator",
+        "mme.optim",
+        "mme.dataset",
+    ):
         monkeypatch.setitem(sys.modules, module, None)  # the core install
     _as_if_never_used()
     OPTIMIZERS.register_module(name="RegtestSGD", module=dict)
@@ -57,7 +63,13 @@ def test_list_shows_registries_with_entries_in_a_table_and_the_empty_ones_in_one
 def test_list_on_the_core_install_is_three_lines(
     capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for module in ("mme.runner", "mme.optim", "mme.dataset"):
+    for module in (
+        "mme.runner",
+        "mme.runner.model",
+        "mme.runner.evaluator",
+        "mme.optim",
+        "mme.dataset",
+    ):
         monkeypatch.setitem(sys.modules, module, None)  # as if only mme were installed
     _as_if_never_used()
     assert _run("list") == 0

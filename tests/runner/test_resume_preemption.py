@@ -87,7 +87,7 @@ def test_preemption_hook_arguments_are_checked() -> None:
         signal.SIGUSR1,
         signal.SIGTERM,
     ]
-    with pytest.raises(ValueError, match="unknown signal 'SIGTREM'; did you mean 'SIGTERM'"):
+    with pytest.raises(ValueError, match=r"unknown signal 'SIGTREM'\. Did you mean 'SIGTERM'"):
         PreemptionHook(signals=["SIGTREM"])
     with pytest.raises(ValueError, match="sync_interval must be a positive int, got 0"):
         PreemptionHook(sync_interval=0)

@@ -123,7 +123,7 @@ def test_both_from_the_config_and_bad_names(tmp_path: Path) -> None:
     runner.train()
     assert runner.model.backbone[0].calls == 4  # 2 iterations x (forward + recompute)
     assert isinstance(runner.model.backbone[1], torch.fx.GraphModule)
-    with pytest.raises(KeyError, match=r"no sub-module 'backbone\.9'; did you mean 'backbone\.2'"):
+    with pytest.raises(KeyError, match=r"no sub-module 'backbone\.9'\. Did you mean 'backbone\.2'"):
         turn_on_activation_checkpointing(Net(), "backbone.9")
     with pytest.raises(KeyError, match="efficient_conv_bn_eval: Net has no sub-module 'backbon'"):
         turn_on_efficient_conv_bn_eval(Net(), ["backbon"])

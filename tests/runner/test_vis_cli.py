@@ -120,7 +120,7 @@ def test_plot_errors_name_the_key_or_path(
     assert plot.run(args) == 2
     err = capsys.readouterr().err
     assert "mme plot: error: key 'los' is not logged in these runs" in err
-    assert "did you mean 'loss'?" in err
+    assert "Did you mean 'loss'?" in err
     assert plot.run(parse(plot, [str(tmp_path), "--keys", "loss"])) == 2
     assert "no runs here" in capsys.readouterr().err
     bad = tmp_path / "bad.json"

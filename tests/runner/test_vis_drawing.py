@@ -106,7 +106,7 @@ def test_draw_featmap_reductions_topk_and_overlay() -> None:
 def test_draw_featmap_errors_name_the_argument() -> None:
     with pytest.raises(ValueError, match=r"\(C, H, W\), got shape \(10, 12\)"):
         Visualizer.draw_featmap(torch.zeros(10, 12))
-    with pytest.raises(ValueError, match="did you mean 'squeeze_mean'"):
+    with pytest.raises(ValueError, match="Did you mean 'squeeze_mean'"):
         Visualizer.draw_featmap(torch.zeros(2, 4, 4), channel_reduction="squeeze_men")
     with pytest.raises(ValueError, match="1 or 3 channels, got 2"):
         Visualizer.draw_featmap(torch.zeros(2, 4, 4), channel_reduction=None, topk=0)
@@ -122,7 +122,7 @@ def test_bad_drawing_input_gets_a_clear_message() -> None:
         vis.draw_bboxes(torch.tensor([1, 2, 3]))
     with pytest.raises(ValueError, match=r"box 1 \[50.0, 50.0, 40.0, 60.0\] is not"):
         vis.draw_bboxes(torch.tensor([[0, 0, 5, 5], [50, 50, 40, 60]]))
-    with pytest.raises(ValueError, match="unknown colour 'gren'; did you mean 'green'"):
+    with pytest.raises(ValueError, match=r"unknown colour 'gren'\. Did you mean 'green'"):
         vis.draw_bboxes(torch.tensor([0, 0, 5, 5]), edge_colors="gren")
     with pytest.raises(ValueError, match=r"three ints in 0-255, got \(300, 0, 0\)"):
         vis.draw_points(torch.tensor([1, 1]), colors=(300, 0, 0))

@@ -40,7 +40,7 @@ def turn_on_activation_checkpointing(model: nn.Module, modules: str | Sequence[s
             module = model.get_submodule(name)
         except AttributeError:
             raise KeyError(
-                f"activation_checkpointing: {type(model).__name__} has no sub-module {name!r}"
+                f"activation_checkpointing: {type(model).__name__} has no sub-module {name!r}."
                 f"{did_you_mean(name, known)}"
             ) from None
         if getattr(module.forward, "__mme_checkpointed__", False):

@@ -42,7 +42,7 @@ def compile_options(options: bool | dict) -> tuple[dict[str, Any], bool, bool]:
         if key not in known and key not in _OWN_KEYS:
             choices = [*known, *_OWN_KEYS]
             raise TypeError(
-                f"cfg.compile: unknown option {key!r}{did_you_mean(key, choices)} (torch.compile "
+                f"cfg.compile: unknown option {key!r}.{did_you_mean(key, choices)} (torch.compile "
                 f"takes {', '.join(known)}; mme adds {', '.join(_OWN_KEYS)})"
             )
     strict = bool(kwargs.pop("strict", False))

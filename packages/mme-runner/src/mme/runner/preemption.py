@@ -43,7 +43,7 @@ def _signal_number(value: int | str) -> int:
         known = sorted(s.name for s in signal.Signals)
         from mme.runner._suggest import did_you_mean
 
-        raise ValueError(f"PreemptionHook: unknown signal {value!r}{did_you_mean(name, known)}")
+        raise ValueError(f"PreemptionHook: unknown signal {value!r}.{did_you_mean(name, known)}")
     return int(number)
 
 

@@ -19,6 +19,10 @@ class DistSamplerSeedHook(Hook):
     priority = "NORMAL"
 
     def before_train_epoch(self, runner: Runner) -> None:
+        from mme.runner.loops import IterBasedTrainLoop
+
+        if isinstance(runner.train_loop, IterBasedTrainLoop):
+            return  # its iterator calls set_epoch at each pass; a resumed pass must stay put
         loader = runner.train_loop.dataloader
         for holder in (loader, getattr(loader, "batch_sampler", None)):
             sampler: Any = getattr(holder, "sampler", None)

@@ -92,7 +92,7 @@ def turn_on_efficient_conv_bn_eval(model: nn.Module, modules: str | Sequence[str
             module = model.get_submodule(name)
         except AttributeError:
             raise KeyError(
-                f"efficient_conv_bn_eval: {type(model).__name__} has no sub-module {name!r}"
+                f"efficient_conv_bn_eval: {type(model).__name__} has no sub-module {name!r}."
                 f"{did_you_mean(name, known)}"
             ) from None
         if name == "":

@@ -65,7 +65,7 @@ def to_rgb(color: Any, arg: str) -> tuple[float, float, float] | str:
         except ValueError:
             names = list(colors.CSS4_COLORS) + list(colors.BASE_COLORS)
             raise ValueError(
-                f"{arg}: unknown colour {color!r}{did_you_mean(color, names)}"
+                f"{arg}: unknown colour {color!r}.{did_you_mean(color, names)}"
             ) from None
         return (float(rgb[0]), float(rgb[1]), float(rgb[2]))
     if isinstance(color, tuple | list) and len(color) == 3:
@@ -481,7 +481,7 @@ class DrawingMixin:
         if channel_reduction is not None and channel_reduction not in CHANNEL_REDUCTIONS:
             raise ValueError(
                 f"draw_featmap: channel_reduction must be one of {CHANNEL_REDUCTIONS} or None, "
-                f"got {channel_reduction!r}{did_you_mean(channel_reduction, CHANNEL_REDUCTIONS)}"
+                f"got {channel_reduction!r}.{did_you_mean(channel_reduction, CHANNEL_REDUCTIONS)}"
             )
         if not 0 <= alpha <= 1:
             raise ValueError(f"draw_featmap: alpha must be in [0, 1], got {alpha}")

@@ -174,6 +174,6 @@ def check_keys(runs: list[Run], keys: list[str]) -> None:
         if key not in available:
             where = runs[0].scalars_file if len(runs) == 1 else "these runs"
             raise RunError(
-                f"key {key!r} is not logged in {where} (it has {', '.join(available)})"
+                f"key {key!r} is not logged in {where} (it has {', '.join(available)})."
                 f"{did_you_mean(key, available)}"
             )
