@@ -45,7 +45,7 @@ def test_a_partly_malformed_state_warns_per_entry_and_loads_the_rest(unique_name
     problems = [str(w.message).split(".load_state_dict: ", 1)[1] for w in caught]
     assert all(p.endswith("; this entry is skipped and the rest is loaded") for p in problems)
     assert [p.split("; this entry")[0] for p in problems] == [
-        "unknown key 'extra' (expected log_scalars, runtime_info, resumed_keys)",
+        "unknown key 'extra' (expected log_scalars, runtime_info, resumed_keys).",
         "log_scalars['train/broken']: the state dict lacks count_history",
         "log_scalars['train/junk']: expected a dict from state_dict(), got str",
         "MessageHub '" + unique_name + "': log_scalars keys must be str, got int 7",
@@ -72,7 +72,7 @@ def test_resumed_keys_naming_a_missing_key_is_an_error(unique_name: str) -> None
         MessageHub(unique_name, runtime_info={"iter": 1}, resumed_keys={"itr": False})
     assert str(info.value) == (
         f"MessageHub '{unique_name}': resumed_keys names 'itr', which is neither in "
-        "log_scalars nor in runtime_info; did you mean 'iter'?"
+        "log_scalars nor in runtime_info. Did you mean 'iter'?"
     )
     hub = MessageHub(unique_name, runtime_info={"iter": 1}, resumed_keys={"iter": False})
     assert hub.state_dict()["runtime_info"] == {}

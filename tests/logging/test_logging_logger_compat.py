@@ -98,7 +98,7 @@ def test_file_handler_cfg_errors_name_the_choices(unique_name: str, tmp_path: Pa
     with pytest.raises(
         ValueError,
         match=r"type='RotatingFileHandlr' is not a file handler.*"
-        r"did you mean 'RotatingFileHandler'",
+        r"Did you mean 'RotatingFileHandler'",
     ):
         MMLogger.get_instance(
             unique_name + "-1",

@@ -285,7 +285,9 @@ def test_load_state_dict_restores_scalars_and_info(unique_name: str) -> None:
 @pytest.mark.spec("LOG-13")
 def test_load_state_dict_errors(unique_name: str) -> None:
     hub = MessageHub.get_instance(unique_name)
-    with pytest.warns(UserWarning, match=r"unknown key 'log_scalar'. Did you mean 'log_scalars'"):
+    with pytest.warns(
+        UserWarning, match=r"unknown key 'log_scalar' \(expected .*\)\. Did you mean 'log_scalars'"
+    ):
         hub.load_state_dict({"log_scalar": {}})
     with pytest.warns(UserWarning, match=r"log_scalars\['train/loss'\]: the state dict lacks"):
         hub.load_state_dict({"log_scalars": {"train/loss": {"log_history": [1]}}})

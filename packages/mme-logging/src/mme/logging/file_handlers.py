@@ -67,7 +67,7 @@ def build_file_handler(
         shown = "has no 'type'" if kind is None else f"type={kind!r} is not a file handler"
         raise ValueError(
             f"MMLogger {owner!r}: file_handler_cfg {shown}; use one of "
-            f"{', '.join(sorted(types))}{did_you_mean(str(kind), types)}"
+            f"{', '.join(sorted(types))}.{did_you_mean(str(kind), types)}"
         )
     arguments.setdefault("filename", path)
     arguments.setdefault("encoding", "utf-8")

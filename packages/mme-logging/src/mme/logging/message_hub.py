@@ -73,7 +73,7 @@ class MessageHub(ManagerMixin):
                 known_keys = [*self._log_scalars, *self._runtime_info]
                 raise LoggingKeyError(
                     f"MessageHub {name!r}: resumed_keys names {key!r}, which is neither in "
-                    f"log_scalars nor in runtime_info{did_you_mean(str(key), known_keys)}"
+                    f"log_scalars nor in runtime_info.{did_you_mean(str(key), known_keys)}"
                 )
             self._resumed_keys[key] = bool(flag)
 
@@ -288,8 +288,8 @@ class MessageHub(ManagerMixin):
         for key in state_dict:
             if key not in _STATE_KEYS:
                 self._skip(
-                    f"unknown key {key!r}.{did_you_mean(str(key), _STATE_KEYS)} "
-                    f"(expected {', '.join(_STATE_KEYS)})"
+                    f"unknown key {key!r} (expected {', '.join(_STATE_KEYS)})."
+                    f"{did_you_mean(str(key), _STATE_KEYS)}"
                 )
         sections = {name: self._section(state_dict, name) for name in _STATE_KEYS}
         scalars, infos, resumed_keys = (sections[name] for name in _STATE_KEYS)
