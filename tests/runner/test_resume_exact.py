@@ -66,7 +66,7 @@ def test_checkpoint_holds_plain_resume_state(tmp_path: Path) -> None:
     assert "grads" not in after_group["ranks"][0]  # the group of 3 was complete: nothing saved
 
 
-def test_augmentations_depend_only_on_seed_epoch_and_index() -> None:
+def test_augmentations_depend_only_on_seed_epoch_and_batch() -> None:
     """The same samples with 0 or 2 workers, differing between epochs (sample_seeding.py)."""
     from mme.runner import Runner
 

@@ -113,7 +113,10 @@ def build_dataloader(
     if seed is not None:
         from mme.runner.sample_seeding import seeded
 
-        dataset, sampler = seeded(dataset, sampler, seed)  # augmentations survive a resume
+        # One seed per batch when the DataLoader batches the sampler's indices itself.
+        batch_size = cfg.get("batch_size", 1) if cfg.get("batch_sampler") is None else None
+        per_batch = batch_size if isinstance(batch_size, int) and batch_size > 0 else 1
+        dataset, sampler = seeded(dataset, sampler, seed, per_batch)  # survives a resume
     batch_sampler = cfg.pop("batch_sampler", None)
     if isinstance(batch_sampler, Mapping):
         batch_sampler = DATA_SAMPLERS.build(

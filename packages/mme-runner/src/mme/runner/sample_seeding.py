@@ -1,27 +1,34 @@
-"""Per-sample random state: augmentations that depend only on (seed, epoch, index).
+"""Per-batch random state: augmentations that depend only on (seed, epoch, batch).
 
 A random augmentation draws from the random state of the process that runs it: the main
 process (``num_workers=0``) or a DataLoader worker, whose state PyTorch derives from a base
 seed drawn when the iterator is created. Neither survives a stop and a resume: the main
 process draws in another order, and the resumed DataLoader starts its workers afresh and
-hands them batches in another assignment. So the runner seeds each sample instead.
+hands them batches in another assignment. So the runner seeds each batch instead.
 
-`SeededSampler` wraps a sampler and yields `SeededIndex` values, ints that carry a seed mixed
-from the run's seed, the sampler's epoch (or pass over an endless stream) and the index;
-`SeededDataset` wraps the dataset and, for such an index, seeds Python's ``random``, NumPy
-and torch (CPU) before calling the wrapped dataset. In the main process they are reseeded
-afterwards from a number drawn from Python's generator just before, so the training's random
-streams (dropout, for instance) continue as a function of their own past, not of the data.
-The cost is two seedings per sample in the main process, one in a worker.
+`SeededSampler` wraps a sampler and marks the first index of every batch: it yields a
+`SeededIndex`, an int that carries a seed mixed from the run's seed, the sampler's epoch (or
+pass over an endless stream) and that index; the other indices pass through untouched.
+`SeededDataset` wraps the dataset and, for a batch that starts with such an index, seeds
+Python's ``random``, NumPy and torch (CPU) once before reading the batch's samples. In the
+main process they are reseeded afterwards from a number drawn from Python's generator just
+before, so the training's random streams (dropout, for instance) continue as a function of
+their own past, not of the data. A resumed run reads the same batches, so its augmentations
+repeat exactly, with any number of workers. The cost is two seedings per batch in the main
+process (about 25 microseconds), one in a worker.
 
-The runner wraps dataloaders it builds from config dicts (the usual case); a DataLoader
-object passed to the Runner is used as it is.
+Without auto-batching (``batch_size=None``) or with a ``batch_sampler`` (whose batches need
+not be consecutive runs of the sampler's indices), every index is marked and a sample read
+on its own is seeded on its own. The runner wraps dataloaders it builds from config dicts
+(the usual case); a DataLoader object passed to the Runner is used as it is.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sized
+from collections.abc import Callable, Iterator, Sequence, Sized
+from functools import partial
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -59,7 +66,8 @@ class SeededIndex(int):
 
 
 class SeededSampler(Sampler[int]):
-    """Yields the indices of ``sampler`` as `SeededIndex` values seeded (seed, epoch, index).
+    """Yields the indices of ``sampler``, every ``batch_size``-th one (the first of each
+    batch) as a `SeededIndex` seeded (seed, epoch, index).
 
     The epoch is the wrapped sampler's ``epoch`` (``DefaultSampler``), the pass over the
     dataset for an endless stream (``InfiniteSampler``), else the number of passes so far.
@@ -67,29 +75,36 @@ class SeededSampler(Sampler[int]):
     sampler's.
     """
 
-    def __init__(self, sampler: Any, seed: int) -> None:
+    def __init__(self, sampler: Any, seed: int, batch_size: int = 1) -> None:
+        if batch_size < 1:
+            raise ValueError(f"SeededSampler: batch_size must be at least 1, got {batch_size}")
         self.sampler = sampler
         self.seed = int(seed)
+        self.batch_size = int(batch_size)
         self._passes = 0
 
     def __iter__(self) -> Iterator[int]:
         inner = self.sampler
         iterator = iter(inner)
-        seed = self.seed
+        seed, rest = self.seed, self.batch_size - 1
         epoch = getattr(inner, "epoch", None)
         if epoch is None and type(inner).__name__ == "InfiniteSampler":
             # Global stream position of this rank's next index: the pass is position // size.
             position = int(inner.state_dict()["position"]) + int(inner.rank)
-            size, step = int(inner.size), int(inner.world_size)
-            for index in iterator:
-                yield SeededIndex(index, sample_seed(seed, position // size, index))
+            size, step = int(inner.size), int(inner.world_size) * self.batch_size
+            for first in iterator:
+                yield SeededIndex(first, sample_seed(seed, position // size, first))
                 position += step
+                if rest:
+                    yield from islice(iterator, rest)
             return
         if epoch is None:
             epoch = self._passes
         self._passes += 1
-        for index in iterator:
-            yield SeededIndex(index, sample_seed(seed, epoch, index))
+        for first in iterator:
+            yield SeededIndex(first, sample_seed(seed, epoch, first))
+            if rest:
+                yield from islice(iterator, rest)
 
     def __len__(self) -> int:
         return len(self.sampler)
@@ -101,7 +116,8 @@ class SeededSampler(Sampler[int]):
 
 
 class SeededDataset(Dataset):
-    """``dataset[i]`` with the random state seeded from ``i.seed`` when ``i`` has one.
+    """Reads samples with the random state seeded from the ``seed`` of the batch's first
+    index (or of the index itself, read alone), when it has one.
 
     Every other attribute (``metainfo``, ``pipeline``...) is the wrapped dataset's.
     """
@@ -113,26 +129,46 @@ class SeededDataset(Dataset):
         return len(self.dataset)
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("dataset", "__getitems__"):  # batched fetching would skip the seeding
+        if name == "dataset":  # not set yet (unpickling)
             raise AttributeError(name)
         return getattr(self.dataset, name)
 
     def __getitem__(self, index: Any) -> Any:
         seed = getattr(index, "seed", None)
+        dataset = self.dataset
         if seed is None:
-            return self.dataset[index]
-        if get_worker_info() is not None:  # a worker's state matters to nobody else
-            _seed_all(seed)
-            return self.dataset[int(index)]
-        # Saving and restoring the states costs ~10x more (NumPy copies its whole state):
-        # reseed afterwards from a number drawn before, so the process's streams go on as a
-        # function of their own past, never of the data.
-        follow = random.getrandbits(32)
+            return dataset[index]
+        return _read_seeded(seed, lambda: dataset[int(index)])
+
+    def __getitems__(self, indices: Sequence[Any]) -> list[Any]:
+        """The samples of one batch, read after one seeding (the DataLoader's batched fetch)."""
+        plain = [int(index) for index in indices]
+        seed = getattr(indices[0], "seed", None) if len(indices) else None
+        if seed is None:
+            return self._read(plain)
+        return _read_seeded(seed, partial(self._read, plain))
+
+    def _read(self, indices: list[int]) -> list[Any]:
+        batched = getattr(self.dataset, "__getitems__", None)
+        if batched is not None:
+            return list(batched(indices))
+        dataset = self.dataset
+        return [dataset[index] for index in indices]
+
+
+def _read_seeded(seed: int, read: Callable[[], Any]) -> Any:
+    if get_worker_info() is not None:  # a worker's state matters to nobody else
         _seed_all(seed)
-        try:
-            return self.dataset[int(index)]
-        finally:
-            _seed_all(follow)
+        return read()
+    # Saving and restoring the states costs ~10x more (NumPy copies its whole state):
+    # reseed afterwards from a number drawn before, so the process's streams go on as a
+    # function of their own past, never of the data.
+    follow = random.getrandbits(32)
+    _seed_all(seed)
+    try:
+        return read()
+    finally:
+        _seed_all(follow)
 
 
 def _seed_all(seed: int) -> None:
@@ -141,9 +177,10 @@ def _seed_all(seed: int) -> None:
     torch.default_generator.manual_seed(seed)  # CPU only: the CUDA streams stay the model's
 
 
-def seeded(dataset: Any, sampler: Any, seed: int) -> tuple[Any, Any]:
-    """``(SeededDataset(dataset), SeededSampler(sampler, seed))``, or both unchanged when the
-    dataset is not map-style."""
+def seeded(dataset: Any, sampler: Any, seed: int, batch_size: int = 1) -> tuple[Any, Any]:
+    """``(SeededDataset(dataset), SeededSampler(sampler, seed, batch_size))``, or both
+    unchanged when the dataset is not map-style. ``batch_size`` is the DataLoader's, whose
+    batches are consecutive runs of the sampler's indices; 1 seeds every index."""
     if not isinstance(dataset, Sized) or not isinstance(sampler, Sized):
         return dataset, sampler
-    return SeededDataset(dataset), SeededSampler(sampler, seed)
+    return SeededDataset(dataset), SeededSampler(sampler, seed, batch_size)
