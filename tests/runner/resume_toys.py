@@ -23,9 +23,9 @@ from torch.utils.data import Dataset
 from mme.runner import Hook, Runner
 
 try:
-    from .runner_toys import ToyBase
+    from .runner_toys import AccuracyEvaluator, ToyBase
 except ImportError:  # loaded as a script or a tests/dist scenario, with tests/runner on sys.path
-    from runner_toys import ToyBase  # type: ignore[no-redef]
+    from runner_toys import AccuracyEvaluator, ToyBase  # type: ignore[no-redef]
 
 
 class NoisyPoints(Dataset):
@@ -87,8 +87,10 @@ def config(
     length: int = 3,
     launcher: str = "none",
     async_save: bool = False,
+    validate: bool = False,
 ) -> dict[str, Any]:
-    """The Runner arguments of the run (``length`` epochs of 4 iterations, or 12 iterations)."""
+    """The Runner arguments of the run (``length`` epochs of 4 iterations, or 12 iterations),
+    validating every epoch (or 5 iterations) on augmented data when ``validate``."""
     sampler = dict(type="DefaultSampler" if by_epoch else "InfiniteSampler", shuffle=True)
     train_cfg = (
         dict(by_epoch=True, max_epochs=length) if by_epoch else dict(by_epoch=False, max_iters=12)
@@ -100,7 +102,24 @@ def config(
     # An object, not a registered type: this module may be loaded twice (as tests.runner's
     # and, by the scripts, on its own), and each copy must catch its own Crash.
     custom_hooks: list[Any] = [] if stop_at is None else [StopAfter(stop_at)]
+    if validate:
+        train_cfg["val_interval"] = 1 if by_epoch else 5
+    validation: dict[str, Any] = (
+        dict(
+            val_dataloader=dict(
+                dataset=NoisyPoints(8),  # draws from the main process's streams
+                sampler=dict(type="DefaultSampler", shuffle=False),
+                batch_size=4,
+                collate_fn=dict(type="default_collate"),
+            ),
+            val_evaluator=AccuracyEvaluator(),
+            val_cfg=dict(),
+        )
+        if validate
+        else {}
+    )
     return dict(
+        **validation,
         model=DropoutNet(),
         work_dir=str(work_dir),
         train_dataloader=dict(
@@ -144,7 +163,11 @@ def logged(runner: Runner) -> dict[int, dict[str, float]]:
     if not path.exists():  # not the main process
         return {}
     records = [json.loads(line) for line in path.read_text().splitlines()]
-    return {r["step"]: {k: r[k] for k in ("loss", "lr") if k in r} for r in records}
+    return {
+        r["step"]: {k: r[k] for k in ("loss", "lr") if k in r}
+        for r in records
+        if "loss" in r or "lr" in r  # not the validation's records
+    }
 
 
 def outcome(runner: Runner) -> dict[str, Any]:

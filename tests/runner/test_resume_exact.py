@@ -37,6 +37,8 @@ def full_run(tmp_path_factory: pytest.TempPathFactory, **options: Any) -> dict[s
         pytest.param(dict(by_epoch=True, num_workers=2), 6, id="epoch-mid-epoch-2-workers"),
         pytest.param(dict(by_epoch=False, num_workers=2), 7, id="iter-2-workers"),
         pytest.param(dict(by_epoch=False, async_save=True), 5, id="iter-async-save"),
+        pytest.param(dict(by_epoch=True, validate=True), 8, id="epoch-before-validation"),
+        pytest.param(dict(by_epoch=False, validate=True), 5, id="iter-before-validation"),
     ],
 )
 def test_resume_is_bit_identical(
@@ -66,8 +68,15 @@ def test_checkpoint_holds_plain_resume_state(tmp_path: Path) -> None:
     assert "grads" not in after_group["ranks"][0]  # the group of 3 was complete: nothing saved
 
 
-def test_augmentations_depend_only_on_seed_epoch_and_batch() -> None:
-    """The same samples with 0 or 2 workers, differing between epochs (sample_seeding.py)."""
+def test_validation_moves_no_training_stream(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Validating on augmented data (drawing from every stream) changes no training result."""
+    plain = full_run(tmp_path_factory, by_epoch=True)
+    validated = full_run(tmp_path_factory, by_epoch=True, validate=True)
+    assert_same(plain, validated, after=0)
+
+
+def test_worker_augmentations_depend_only_on_seed_epoch_and_batch() -> None:
+    """The same samples with 1 or 2 workers, differing between epochs (sample_seeding.py)."""
     from mme.runner import Runner
 
     from .resume_toys import NoisyPoints
@@ -90,9 +99,9 @@ def test_augmentations_depend_only_on_seed_epoch_and_batch() -> None:
         return out
 
     torch.manual_seed(5)  # the main process's state must not matter
-    in_main = epochs(0)
+    one = epochs(1)
     torch.manual_seed(6)
-    in_workers = epochs(2)
-    for a, b in zip(in_main, in_workers, strict=True):
+    two = epochs(2)
+    for a, b in zip(one, two, strict=True):
         assert torch.equal(a, b)
-    assert not torch.equal(in_main[0].sort(0).values, in_main[1].sort(0).values)
+    assert not torch.equal(one[0].sort(0).values, one[1].sort(0).values)

@@ -1,4 +1,8 @@
-"""Per-batch seeding of dataloaders built by the runner (mme.runner.sample_seeding)."""
+"""Per-batch seeding of dataloaders built by the runner (mme.runner.sample_seeding).
+
+The runner wraps loaders with workers; the wrappers also work in the main process (reseeding
+its streams afterwards), which is where most of these tests read them, to count and compare.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,17 @@ from typing import Any
 
 import pytest
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from mme.dataset import DefaultSampler, InfiniteSampler
 from mme.runner import Runner, sample_seeding
-from mme.runner.sample_seeding import SeededIndex, SeededSampler, sample_seed
+from mme.runner.sample_seeding import (
+    SeededDataset,
+    SeededIndex,
+    SeededSampler,
+    sample_seed,
+    seeded,
+)
 
 pytestmark = pytest.mark.spec("RUN-22")
 
@@ -38,15 +48,35 @@ class BatchedDraws(Draws):
         return [self[index] for index in indices]
 
 
-def loader(dataset: Any, **options: Any) -> Any:
-    cfg = dict(
-        dataset=dataset,
-        sampler=dict(type="DefaultSampler", shuffle=True),
-        batch_size=4,
-        collate_fn=lambda batch: batch,
+def loader(dataset: Any, batch_size: int | None = 4, **options: Any) -> DataLoader:
+    """A DataLoader over ``dataset`` wrapped as the runner wraps one with workers."""
+    sampler = DefaultSampler(dataset, shuffle=True, seed=3)
+    every = batch_size or 1
+    dataset, sampler = seeded(dataset, sampler, seed=3, batch_size=every)
+    return DataLoader(
+        dataset, sampler=sampler, batch_size=batch_size, collate_fn=lambda b: b, **options
     )
-    cfg.update(options)
-    return Runner.build_dataloader(cfg, seed=3)
+
+
+def test_the_runner_seeds_loaders_with_workers_only() -> None:
+    def built(num_workers: int) -> DataLoader:
+        cfg = dict(
+            dataset=Draws(),
+            sampler=dict(type="DefaultSampler"),
+            batch_size=4,
+            num_workers=num_workers,
+        )
+        return Runner.build_dataloader(cfg, seed=3)
+
+    assert isinstance(built(2).dataset, SeededDataset)
+    assert isinstance(built(2).sampler, SeededSampler)
+    assert built(2).sampler.batch_size == 4
+    assert isinstance(built(0).dataset, Draws)  # the checkpoint's random states suffice
+    assert isinstance(built(0).sampler, DefaultSampler)
+
+
+def test_workers_read_the_same_batches_as_the_main_process() -> None:
+    assert list(loader(Draws(), num_workers=2)) == list(loader(Draws()))
 
 
 def test_the_main_process_seeds_twice_per_batch_not_per_sample(monkeypatch) -> None:

@@ -110,7 +110,9 @@ def build_dataloader(
         sampler = DATA_SAMPLERS.build(
             sampler, default_args=dict(dataset=dataset, seed=sampler_seed)
         )
-    if seed is not None:
+    if seed is not None and cfg.get("num_workers", 0):
+        # Workers start afresh after a resume: seed their batches. The main process needs
+        # nothing, the checkpoint restores its random states (resume_state.py).
         from mme.runner.sample_seeding import seeded
 
         # One seed per batch when the DataLoader batches the sampler's indices itself.

@@ -19,6 +19,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from mme.registry import LOOPS
+from mme.runner.resume_state import rng_preserved
 
 if TYPE_CHECKING:
     from mme.runner.runner import Runner
@@ -163,7 +164,8 @@ class EpochBasedTrainLoop(BaseLoop):
                 and self._epoch >= self.val_begin
                 and (self._epoch % self.val_interval == 0 or self._epoch == self._max_epochs)
             ):
-                runner.val_loop.run()
+                with rng_preserved():  # validating moves no training stream
+                    runner.val_loop.run()
         runner.call_hook("after_train")
         return runner.model
 
@@ -301,7 +303,8 @@ class IterBasedTrainLoop(BaseLoop):
                 and self._iter >= self.val_begin
                 and (self._iter % self.val_interval == 0 or self._iter == self._max_iters)
             ):
-                runner.val_loop.run()
+                with rng_preserved():  # validating moves no training stream
+                    runner.val_loop.run()
         runner.call_hook("after_train_epoch")
         runner.call_hook("after_train")
         return runner.model

@@ -12,13 +12,18 @@
 - ``batches_in_epoch``: where in the epoch the loop stood, so batch indices (and what
   hooks do with them: log lines) continue.
 
-Everything is tensors and plain values: ``torch.load(weights_only=True)`` reads it. Random
-augmentations are made resumable separately, by seeding each sample (sample_seeding.py).
+Everything is tensors and plain values: ``torch.load(weights_only=True)`` reads it. With
+``num_workers=0`` the restored states make the main process's augmentations repeat; workers
+start afresh after a resume, so their batches are seeded instead (sample_seeding.py).
+Validation during training runs inside `rng_preserved`, so it draws nothing from the
+training's streams (a resumed run does not repeat the validation before its checkpoint).
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,6 +59,18 @@ def rng_state() -> dict[str, Any]:
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         state["cuda"] = [torch.cuda.get_rng_state(i) for i in range(torch.cuda.device_count())]
     return state
+
+
+@contextmanager
+def rng_preserved() -> Iterator[None]:
+    """Run a block (validation during training) without moving this process's random
+    streams: the training after it draws as if the block had not run, so validating or not,
+    or resuming after the validation that followed a checkpoint, changes nothing."""
+    state = rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
