@@ -95,6 +95,41 @@ def set_rng_state(state: dict[str, Any]) -> None:
             torch.cuda.set_rng_state(value, index)
 
 
+# ---------------------------------------------------------------------- message hub
+def hub_state(hub: Any) -> dict[str, Any]:
+    """``hub.state_dict()`` with every scalar history as two tensors instead of two lists.
+
+    The histories grow by one value per iteration (up to a million each): as lists, every
+    checkpoint pickled and checked each number on its own, a cost that grew with training.
+    A tensor is one object, and still loads with ``torch.load(weights_only=True)``.
+    """
+    state = hub.state_dict()
+    buffers = hub.log_scalars
+    for key, saved in state["log_scalars"].items():
+        logs, counts = buffers[key].data
+        saved["log_history"] = torch.from_numpy(logs)
+        saved["count_history"] = torch.from_numpy(counts)
+    return state
+
+
+def load_hub_state(hub: Any, state: Any) -> None:
+    """``hub.load_state_dict(state)`` for a state from `hub_state` or a plain ``state_dict``
+    (older mme and MMEngine-converted checkpoints hold lists)."""
+    scalars = state.get("log_scalars") if isinstance(state, dict) else None
+    if isinstance(scalars, dict):
+        state = dict(state, log_scalars={k: _as_arrays(v) for k, v in scalars.items()})
+    hub.load_state_dict(state)
+
+
+def _as_arrays(saved: Any) -> Any:
+    if not isinstance(saved, dict):
+        return saved
+    return {
+        key: value.numpy() if isinstance(value, torch.Tensor) else value
+        for key, value in saved.items()
+    }
+
+
 # -------------------------------------------------------------------------- sampler
 def _sampler(loader: Any) -> Any:
     """The sampler of ``loader`` that has ``state_dict`` (or of its batch sampler)."""

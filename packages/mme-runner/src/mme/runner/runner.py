@@ -862,7 +862,7 @@ class Runner:
                 seed, bool(self._randomness_cfg.get("deterministic", False))
             )
         if "message_hub" in checkpoint:
-            self.message_hub.load_state_dict(checkpoint["message_hub"])
+            resume_state.load_hub_state(self.message_hub, checkpoint["message_hub"])
         if resume_optimizer and "optimizer" in checkpoint:
             self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
             resume_state.load_optimizer(self.optim_wrapper, checkpoint["optimizer"], filename)
@@ -926,7 +926,7 @@ class Runner:
         checkpoint: dict[str, Any] = {
             "meta": meta,
             "state_dict": weights_to_cpu(get_state_dict(model)),
-            "message_hub": self.message_hub.state_dict(),
+            "message_hub": resume_state.hub_state(self.message_hub),
         }
         if save_optimizer:
             checkpoint["optimizer"] = self.optim_wrapper.state_dict()
