@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from collections.abc import Iterable, Iterator, Sized
 from typing import Any
 
@@ -133,6 +134,7 @@ class DefaultSampler(_Position, Sampler[int]):
         )
         self.round_up = bool(round_up)
         self.epoch = 0
+        self._handing: tuple[Iterator[int], int, int] | None = None
         self.consumed = 0
         self._start = (0, 0)
         #: The epoch a restored state resumes, until its pass starts (``load_state_dict``).
@@ -174,7 +176,24 @@ class DefaultSampler(_Position, Sampler[int]):
             self._start = (0, 0)
             self.consumed = 0
         self._resume_epoch = None
-        return self._count(self._remaining(self.epoch, position))
+        indices = self._remaining(self.epoch, position)
+        # A plain list iterator, counted by what it has left (no Python code per index).
+        iterator = iter(indices)
+        self._handing = (iterator, len(indices), self._consumed)
+        return iterator
+
+    @property
+    def consumed(self) -> int:
+        """This rank's indices of the epoch handed out so far (with those before a resume)."""
+        if self._handing is None:
+            return self._consumed
+        iterator, length, before = self._handing
+        return before + length - operator.length_hint(iterator)
+
+    @consumed.setter
+    def consumed(self, value: int) -> None:
+        self._consumed = value
+        self._handing = None
 
     def __len__(self) -> int:
         """The number of indices of this rank in a whole epoch."""
