@@ -8,8 +8,8 @@ the loss is scaled and how the optimizer steps (``AmpOptimWrapper``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import torch
@@ -20,6 +20,8 @@ from mme.logging import MessageHub, print_log
 from mme.optim._suggest import did_you_mean
 from mme.optim.base import BaseOptimWrapper
 from mme.registry import OPTIM_WRAPPERS
+
+_NOTHING = nullcontext()
 
 #: ``clip_grad`` keys accepted by each kind of clipping (besides ``type``).
 _CLIP_KEYS = {
@@ -161,15 +163,12 @@ class OptimWrapper(BaseOptimWrapper):
             MessageHub.get_current_instance().update_scalar(f"train/{self.grad_name}", grad)
 
     # ------------------------------------------------------------ accumulation
-    @contextmanager
-    def optim_context(self, model: nn.Module) -> Iterator[None]:
+    def optim_context(self, model: nn.Module) -> AbstractContextManager[Any]:
         """Wrap the forward: skips DDP's gradient all-reduce on accumulation steps."""
         no_sync = getattr(model, "no_sync", None)
         if no_sync is not None and not self.should_sync():
-            with no_sync():
-                yield
-        else:
-            yield
+            return no_sync()
+        return _NOTHING  # a shared, reusable context: nothing built per step
 
     def initialize_count_status(self, model: nn.Module, init_counts: int, max_counts: int) -> None:
         """Tell the wrapper where training starts and how many updates it has in all.

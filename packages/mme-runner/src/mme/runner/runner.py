@@ -388,12 +388,18 @@ class Runner:
     @property
     def epoch(self) -> int:
         """Epochs finished."""
-        return self.train_loop.epoch if self._train_loop is not None else 0
+        loop = self._train_loop
+        if isinstance(loop, BaseLoop):  # read by hooks every iteration: the short way first
+            return loop.epoch
+        return self.train_loop.epoch if loop is not None else 0
 
     @property
     def iter(self) -> int:
         """Training iterations finished."""
-        return self.train_loop.iter if self._train_loop is not None else 0
+        loop = self._train_loop
+        if isinstance(loop, BaseLoop):
+            return loop.iter
+        return self.train_loop.iter if loop is not None else 0
 
     @property
     def max_epochs(self) -> int:

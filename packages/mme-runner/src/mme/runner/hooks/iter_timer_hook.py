@@ -30,12 +30,37 @@ class IterTimerHook(Hook):
     def __init__(self) -> None:
         self._t = 0.0
         self._start_iter = 0
+        self._max_iters = 0
         self._train_total = 0.0
         self._eval_total = 0.0
 
     def before_train(self, runner: Runner) -> None:
         self._start_iter = runner.iter
+        self._max_iters = runner.max_iters
         self._train_total = 0.0
+
+    # Training iterations have their own methods: the shortest path, run every step.
+    def before_train_iter(
+        self, runner: Runner, batch_idx: int, data_batch: DATA_BATCH = None
+    ) -> None:
+        runner.message_hub.update_scalar("train/data_time", clock() - self._t)
+
+    def after_train_iter(
+        self,
+        runner: Runner,
+        batch_idx: int,
+        data_batch: DATA_BATCH = None,
+        outputs: dict | None = None,
+    ) -> None:
+        now = clock()
+        elapsed = now - self._t
+        self._t = now
+        hub = runner.message_hub
+        hub.update_scalar("train/time", elapsed)
+        self._train_total += elapsed
+        iteration = runner.iter
+        done = iteration - self._start_iter + 1
+        hub.update_info("eta", self._train_total / done * (self._max_iters - iteration - 1))
 
     def _before_epoch(self, runner: Runner, mode: str = "train") -> None:
         if mode != "train":
@@ -55,17 +80,15 @@ class IterTimerHook(Hook):
         outputs: Sequence | dict | None = None,
         mode: str = "train",
     ) -> None:
+        if mode == "train":
+            self.after_train_iter(runner, batch_idx, data_batch, outputs)  # type: ignore[arg-type]
+            return
         now = clock()
         elapsed = now - self._t
         hub = runner.message_hub
         hub.update_scalar(f"{mode}/time", elapsed)
         self._t = now
-        if mode == "train":
-            self._train_total += elapsed
-            done = runner.iter - self._start_iter + 1
-            hub.update_info("eta", self._train_total / done * (runner.max_iters - runner.iter - 1))
-        else:
-            self._eval_total += elapsed
-            loader = runner.val_dataloader if mode == "val" else runner.test_dataloader
-            left = len(loader) - batch_idx - 1
-            hub.update_info("eta", self._eval_total / (batch_idx + 1) * left)
+        self._eval_total += elapsed
+        loader = runner.val_dataloader if mode == "val" else runner.test_dataloader
+        left = len(loader) - batch_idx - 1
+        hub.update_info("eta", self._eval_total / (batch_idx + 1) * left)

@@ -69,8 +69,12 @@ class RuntimeInfoHook(Hook):
     ) -> None:
         hub = runner.message_hub
         hub.update_info("iter", runner.iter)
-        for name, lr in runner.optim_wrapper.get_lr().items():
-            hub.update_scalar(f"train/{name}", lr[0])
+        names = self._train_names
+        for key, lr in runner.optim_wrapper.get_lr().items():
+            name = names.get(key)
+            if name is None:
+                name = names[key] = f"train/{key}"
+            hub.update_scalar(name, lr[0])
 
     def after_train_iter(
         self,

@@ -49,7 +49,7 @@ class BaseDataPreprocessor(nn.Module):
         kind = type(data)
         # exact built-in containers first: the common batches cost no ABC checks
         if kind is tuple or kind is list:
-            return kind(self.cast_data(item) for item in data)
+            return kind([self.cast_data(item) for item in data])
         if kind is dict:
             return {key: self.cast_data(value) for key, value in data.items()}
         if isinstance(data, Tensor):
