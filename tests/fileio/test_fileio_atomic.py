@@ -174,3 +174,54 @@ def test_atomic_open_refuses_append_and_read_modes(tmp_path: Path) -> None:
     with atomic_open(tmp_path / "t.txt", "w", encoding="utf-8") as f:
         f.write("ok")
     assert (tmp_path / "t.txt").read_text() == "ok"
+
+
+def test_background_sync_renames_at_once_and_fsyncs_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sync='background'``: the file is in place when the block ends (atomic for readers
+    and killed processes); its fsync and the folder's run in the background, in order."""
+    import threading
+
+    from mme.fileio import atomic as atomic_module
+    from mme.fileio import atomic_write, wait_for_background_syncs
+
+    release = threading.Event()
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        release.wait(timeout=30)
+        synced.append(os.readlink(f"/proc/self/fd/{fd}") if os.path.exists("/proc") else "?")
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic_module.os, "fsync", slow_fsync)
+    target = tmp_path / "ckpt.pth"
+    with atomic_open(target, "wb", sync="background") as f:
+        f.write(b"weights")
+    atomic_write(tmp_path / "last_checkpoint", str(target), sync="background")
+    assert target.read_bytes() == b"weights"  # renamed into place before any fsync ran
+    assert (tmp_path / "last_checkpoint").read_text() == str(target)
+    assert synced == []
+    release.set()
+    wait_for_background_syncs()
+    if os.path.exists("/proc"):  # the file, its folder, then the pointer and the folder again
+        assert synced == [
+            str(target),
+            str(tmp_path),
+            str(tmp_path / "last_checkpoint"),
+            str(tmp_path),
+        ]
+    assert not list(tmp_path.glob(f"*{TMP_SUFFIX}"))
+
+
+def test_sync_mode_must_be_known(tmp_path: Path) -> None:
+    with (
+        pytest.raises(
+            ValueError,
+            match=r"atomic_open: sync must be one of \('now', 'background'\), got 'later'",
+        ),
+        atomic_open(tmp_path / "x", "wb", sync="later"),
+    ):
+        pass
+    assert not (tmp_path / "x").exists()

@@ -6,7 +6,7 @@ zip and tar archives: anything fsspec reaches. Local writes are atomic. This
 package never imports torch.
 """
 
-from mme.fileio.atomic import atomic_open, atomic_write
+from mme.fileio.atomic import atomic_open, atomic_write, wait_for_background_syncs
 from mme.fileio.backends import (
     BaseStorageBackend,
     FsspecBackend,
@@ -101,5 +101,6 @@ __all__ = [
     "register_handler",
     "remove",
     "rmtree",
+    "wait_for_background_syncs",
 ]
 __version__ = "0.1.0"

@@ -12,6 +12,11 @@ the path is:
 - something that is not a regular file (a FIFO, a device) is written directly: it cannot be
   replaced by a file without changing what it is.
 
+With ``sync='background'`` the rename happens at once and the fsyncs run in a background
+thread (in order, one at a time; the interpreter waits for them at exit): the write is as
+atomic for readers and for a killed process, and becomes durable against a machine crash a
+moment later, without the writer waiting for the disk (a checkpoint of a training run).
+
 Temporary files are named ``.<name>.<host>.<pid>.<random>.mme-tmp``. A writer killed half way
 leaves one behind; the next write of the same target removes those of this host whose process
 has ended.
@@ -27,6 +32,7 @@ import socket
 import stat
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 
 #: Suffix of every temporary file an atomic write creates.
@@ -34,11 +40,14 @@ TMP_SUFFIX = ".mme-tmp"
 _NAME_LIMIT = 255  # longest file name most file systems allow
 _live_tmps: set[str] = set()  # this process's writes in progress (other threads included)
 _live_lock = threading.Lock()
+_SYNC_MODES = ("now", "background")
+_background: ThreadPoolExecutor | None = None
+_background_lock = threading.Lock()
 
 
 @contextlib.contextmanager
 def atomic_open(
-    path: str | os.PathLike[str], mode: str = "wb", **open_kwargs: Any
+    path: str | os.PathLike[str], mode: str = "wb", sync: str = "now", **open_kwargs: Any
 ) -> Iterator[IO[Any]]:
     """Open a temporary file next to ``path`` that replaces ``path`` when the block ends.
 
@@ -49,6 +58,9 @@ def atomic_open(
     Args:
         path: The file to write.
         mode: ``'w'``/``'wb'`` (or the same with ``'t'``); appending is not atomic and is refused.
+        sync: ``'now'``: fsync the file before the rename and the folder after it.
+            ``'background'``: rename at once, fsync in a background thread (see the module
+            documentation; `wait_for_background_syncs` waits for them).
         **open_kwargs: Passed to ``open`` (``encoding``, ``newline``...).
 
     Raises:
@@ -56,6 +68,8 @@ def atomic_open(
     """
     if "w" not in mode or any(c in mode for c in "ax+r"):
         raise ValueError(f"atomic_open writes whole files; mode must be 'w' or 'wb', got {mode!r}")
+    if sync not in _SYNC_MODES:
+        raise ValueError(f"atomic_open: sync must be one of {_SYNC_MODES}, got {sync!r}")
     target = _resolve_links(os.fspath(path))
     existing = _stat_or_none(target)
     if existing is not None and not stat.S_ISREG(existing.st_mode):
@@ -72,11 +86,15 @@ def atomic_open(
         with os.fdopen(fd, mode, **open_kwargs) as f:
             yield f
             f.flush()
-            os.fsync(f.fileno())
+            if sync == "now":
+                os.fsync(f.fileno())
         if existing is not None:
             _copy_owner_and_mode(existing, tmp)
         os.replace(tmp, target)
-        _fsync_directory(directory)
+        if sync == "now":
+            _fsync_directory(directory)
+        else:
+            _in_background(_fsync_file_and_directory, target, directory)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -86,12 +104,46 @@ def atomic_open(
             _live_tmps.discard(tmp)
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes | str, encoding: str = "utf-8") -> None:
-    """Write ``data`` (bytes, or text in ``encoding``) to ``path`` atomically."""
+def atomic_write(
+    path: str | os.PathLike[str], data: bytes | str, encoding: str = "utf-8", sync: str = "now"
+) -> None:
+    """Write ``data`` (bytes, or text in ``encoding``) to ``path`` atomically (``sync`` as
+    in `atomic_open`)."""
     if isinstance(data, str):
         data = data.encode(encoding)
-    with atomic_open(path, "wb") as f:
+    with atomic_open(path, "wb", sync=sync) as f:
         f.write(data)
+
+
+def wait_for_background_syncs() -> None:
+    """Return once every fsync queued by a ``sync='background'`` write so far is done."""
+    with _background_lock:
+        executor = _background
+    if executor is not None:
+        executor.submit(lambda: None).result()  # one worker, in order: all before it are done
+
+
+def _in_background(function: Any, *args: Any) -> Future:
+    global _background
+    with _background_lock:
+        if _background is None:
+            # Worker threads are joined at interpreter exit: queued fsyncs still happen.
+            _background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mme-fsync")
+        return _background.submit(function, *args)
+
+
+def _fsync_file_and_directory(path: str, directory: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return  # removed or replaced since: nothing of ours left to make durable
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    _fsync_directory(directory)
 
 
 def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[str]:

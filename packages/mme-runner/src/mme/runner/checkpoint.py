@@ -145,7 +145,8 @@ def save_checkpoint(
 
     Args:
         checkpoint: The checkpoint dict (tensors and plain Python values).
-        filename: Where to write; local files are written atomically.
+        filename: Where to write; local files are written atomically (renamed into place
+            complete; fsynced in a background thread, see ``mme.fileio.atomic_open``).
         backend_args: Arguments of the storage backend (mme.fileio).
         check: Verify first that the checkpoint loads with ``weights_only=True``.
 
@@ -159,9 +160,12 @@ def save_checkpoint(
         check_plain(dict(checkpoint))
     backend = get_file_backend(filename, backend_args=backend_args)
     if isinstance(backend, LocalBackend):
-        # A temporary file in the target folder, fsynced, then renamed into place: a reader
-        # (or a resume after a kill) sees the old file or the new one, never half of one.
-        with atomic_open(str(filename).removeprefix("file://"), "wb") as file:
+        # A temporary file in the target folder renamed into place: a reader (or a resume
+        # after a kill) sees the old file or the new one, never half of one. The fsync runs
+        # in the background, so training does not wait for the disk; a machine crash in that
+        # moment can leave the newest file incomplete, which resume=True then skips.
+        path = str(filename).removeprefix("file://")
+        with atomic_open(path, "wb", sync="background") as file:
             torch.save(dict(checkpoint), file)
         return
     buffer = io.BytesIO()

@@ -234,9 +234,12 @@ class CheckpointHook(Hook):
             self._save_best(runner, metrics, key, rule)
 
     def after_train(self, runner: Runner) -> None:
+        from mme.fileio import wait_for_background_syncs
+
         writer = getattr(runner, "checkpoint_writer", None)
         if writer is not None:
             writer.wait()
+        wait_for_background_syncs()  # training ends with its checkpoints on disk
         if not self.published_keys or not is_main_process():
             return
         paths = list(self.best_ckpt_path.values())
@@ -295,7 +298,8 @@ class CheckpointHook(Hook):
             return
 
         def finish() -> None:
-            atomic_write(os.path.join(runner.work_dir, "last_checkpoint"), path)
+            # fsynced after the checkpoint's own fsync (one background queue, in order)
+            atomic_write(os.path.join(runner.work_dir, "last_checkpoint"), path, sync="background")
             # Old files go only once the new one and the pointer to it are complete.
             for old in expired:
                 old_path = join_path(
