@@ -71,6 +71,7 @@ class LogProcessor:
         self.num_digits = num_digits
         self.log_with_hierarchy = log_with_hierarchy
         self.mean_pattern = re.compile(mean_pattern)
+        self._averaged: dict[str, bool] = {}  # key -> whether mean_pattern matches it
         self._check_custom_cfg()
 
     def _check_custom_cfg(self) -> None:
@@ -158,8 +159,7 @@ class LogProcessor:
                 if mode == "val" and not name.startswith("loss"):
                     continue
                 parts.append(f"{name}: {self._format(value)}")
-        line = "  ".join(parts)
-        return tag, re.sub(r" +$", "", line)
+        return tag, "  ".join(parts).rstrip(" ")
 
     def get_log_after_epoch(
         self, runner: Runner, batch_idx: int, mode: str, with_non_scalar: bool = False
@@ -224,8 +224,12 @@ class LogProcessor:
     ) -> dict[str, Any]:
         scalars = runner.message_hub.exported_scalars(mode)
         tag: dict[str, Any] = {}
+        averaged = self._averaged
         for key, buffer in scalars.items():
-            if not latest and self.mean_pattern.match(key):
+            mean = averaged.get(key)
+            if mean is None:
+                mean = averaged[key] = self.mean_pattern.match(key) is not None
+            if not latest and mean:
                 tag[key] = buffer.mean(self.window_size)
             else:
                 tag[key] = buffer.current()

@@ -117,6 +117,7 @@ class LocalVisBackend(BaseVisBackend):
         self._img_save_dir = os.path.join(self._save_dir, img_save_dir)
         self._config_save_file = os.path.join(self._save_dir, config_save_file)
         self._scalar_save_file = os.path.join(self._save_dir, scalar_save_file)
+        self._appending: dict[str, Any] = {}  # the JSON-lines files, kept open between lines
 
     def _init_env(self) -> None:
         os.makedirs(self._save_dir, exist_ok=True)
@@ -174,5 +175,14 @@ class LocalVisBackend(BaseVisBackend):
                 )
             targets.append(extra)
         for target in targets:
-            with open(target, "a", encoding="utf-8") as f:
-                f.write(line)
+            file = self._appending.get(target)
+            if file is None or file.closed:
+                file = self._appending[target] = open(target, "a", encoding="utf-8")  # noqa: SIM115
+            file.write(line)
+            file.flush()  # each line complete on disk for readers (and after a kill)
+
+    def close(self) -> None:
+        """Close the scalar files (a later ``add_scalars`` opens them again)."""
+        appending, self._appending = self._appending, {}
+        for file in appending.values():
+            file.close()
