@@ -17,7 +17,6 @@ from mme.dist import (
     get_world_size,
     is_main_process,
 )
-from mme.fileio import dump
 from mme.registry import METRICS
 from mme.runner.structures import BaseDataElement
 
@@ -176,6 +175,8 @@ class DumpResults(BaseMetric):
 
     def compute_metrics(self, results: list[Any]) -> dict[str, Any]:
         """Write ``results`` to the file; no metric."""
+        from mme.fileio import dump  # imported on use: fsspec is slow to import
+
         dump(results, self.out_file_path)
         _logger.info("Results have been saved to %s.", self.out_file_path)
         return {}
