@@ -5,9 +5,9 @@ Measured in one run, against baselines measured in the same run:
 1. One training epoch of a tiny MLP (in-memory data, batch 32, 256 iterations) with a full
    Runner (default hooks, logging every 10 iterations, a DefaultSampler, a checkpoint at the
    end of the epoch) against a hand-written PyTorch loop doing the same (shuffled DataLoader,
-   SGD, torch.save at the end): target <= 1.15x. MMEngine 0.10.7's Runner on the same job is
-   shown beside it when it is installed. PyTorch Lightning is not installed here (it would
-   pull its own dependencies into the shared environment), so it is left out.
+   SGD, torch.save at the end): target <= 1.15x. MMEngine 0.10.7's Runner and PyTorch
+   Lightning's Trainer (logging every 10 steps, a checkpoint at the end of each epoch, no
+   progress bar) on the same job are shown beside it when they are installed.
 2. ``import mme.runner`` against ``import torch``, in fresh interpreters: target <= +0.3 s.
 3. ``save_checkpoint`` of a 200 MB state against ``torch.save`` of the same: target <= 1.1x.
 
@@ -20,6 +20,7 @@ target is missed::
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import subprocess
@@ -161,6 +162,50 @@ def mmengine_runner(data: list, work_dir: Path, epochs: int) -> float:
     return timer.seconds / ITERS
 
 
+# ------------------------------------------------------------------------ lightning
+def lightning_trainer(data: list, work_dir: Path, epochs: int) -> float:
+    import lightning as L
+
+    class Net(L.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = mlp()
+
+        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+            x, y = batch
+            loss = nn.functional.cross_entropy(self.net(x), y)
+            self.log("loss", loss)
+            return loss
+
+        def configure_optimizers(self) -> torch.optim.Optimizer:
+            return torch.optim.SGD(self.parameters(), lr=0.01)
+
+    class EpochTimer(L.Callback):
+        """The last epoch, from its start to the end of training (its checkpoint included:
+        Lightning runs checkpoint callbacks after the others at the end of an epoch)."""
+
+        def on_train_epoch_start(self, trainer: Any, module: Any) -> None:
+            self.start = time.perf_counter()
+
+        def on_train_end(self, trainer: Any, module: Any) -> None:
+            self.seconds = time.perf_counter() - self.start
+
+    timer = EpochTimer()
+    trainer = L.Trainer(
+        max_epochs=epochs,
+        accelerator="cpu",
+        devices=1,
+        default_root_dir=str(work_dir),
+        log_every_n_steps=10,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        callbacks=[timer],
+    )
+    loader = DataLoader(data, batch_size=BATCH, shuffle=True, collate_fn=collate)
+    trainer.fit(Net(), loader)
+    return timer.seconds / ITERS
+
+
 def best_interleaved(
     fns: dict[str, Any], repeats: int, data: list, epochs: int
 ) -> dict[str, float]:
@@ -223,7 +268,13 @@ def main() -> int:
     data = dataset()
     failures = []
 
-    fns = {"hand": hand_written, "mme": mme_runner, "mmengine": mmengine_runner}
+    fns = {"hand": hand_written, "mme": mme_runner}
+    for name, module, fn in (
+        ("mmengine", "mmengine", mmengine_runner),
+        ("lightning", "lightning", lightning_trainer),
+    ):
+        if importlib.util.find_spec(module) is not None:
+            fns[name] = fn
     best = best_interleaved(fns, args.repeats, data, epochs=2)
     hand, ours = best["hand"], best["mme"]
     ratio = ours / hand
@@ -235,7 +286,11 @@ def main() -> int:
     if "mmengine" in best:
         theirs = best["mmengine"]
         print(f"               MMEngine 0.10.7   {theirs * 1e6:7.0f} us  ({theirs / hand:.2f}x)")
-    print("               PyTorch Lightning  not measured (not installed in this environment)")
+    if "lightning" in best:
+        theirs = best["lightning"]
+        print(f"               PyTorch Lightning {theirs * 1e6:7.0f} us  ({theirs / hand:.2f}x)")
+    else:
+        print("               PyTorch Lightning  not measured (not installed)")
     if ratio > TARGET_OVERHEAD:
         failures.append("per-iteration overhead")
 
