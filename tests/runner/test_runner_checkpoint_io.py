@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 from collections import OrderedDict
 from pathlib import Path
 
@@ -56,6 +57,19 @@ def test_saving_a_non_plain_value_names_the_key(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match=r"checkpoint\['meta'\]\['arr'\] is a numpy.ndarray"):
         save_checkpoint({"meta": {"arr": np.zeros(2)}}, tmp_path / "x.pth")
     assert not (tmp_path / "x.pth").exists()
+    nested = {"meta": {"hist": [1, 2, {"ok": 1.0, "bad": object()}]}}
+    with pytest.raises(
+        CheckpointError, match=r"checkpoint\['meta'\]\['hist'\]\[2\]\['bad'\] is a builtins.object"
+    ):
+        save_checkpoint(nested, tmp_path / "x.pth")
+    key_error = r"checkpoint\['meta'\] key \(1, 2j\)\[1\] is a builtins.complex"
+    with pytest.raises(CheckpointError, match=key_error):
+        save_checkpoint({"meta": {(1, 2j): 0}}, tmp_path / "x.pth")
+    with pytest.raises(
+        CheckpointError,
+        match=r"checkpoint\['meta'\] is a MappingProxyType; checkpoints hold plain dicts only",
+    ):
+        save_checkpoint({"meta": types.MappingProxyType({})}, tmp_path / "x.pth")
 
 
 def test_unsafe_files_are_refused_unless_opted_out(tmp_path: Path) -> None:

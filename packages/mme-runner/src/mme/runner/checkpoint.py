@@ -111,27 +111,52 @@ def get_state_dict(
 def check_plain(obj: Any, where: str = "checkpoint") -> None:
     """Raise `CheckpointError` naming the first value ``torch.load(weights_only=True)``
     could not read back (anything but tensors, containers and plain Python values)."""
-    if isinstance(obj, (torch.Tensor, *_PLAIN)):
+    found = _first_not_plain(obj)
+    if found is None:
         return
-    if isinstance(obj, Mapping):
-        if type(obj) not in (dict, OrderedDict):
-            raise CheckpointError(
-                f"{where} is a {type(obj).__name__}; checkpoints hold plain dicts only "
-                "(convert it with dict(...))"
-            )
-        for key, value in obj.items():
-            check_plain(key, f"{where} key {key!r}")
-            check_plain(value, f"{where}[{key!r}]")
-        return
-    if type(obj) in (list, tuple, set):
-        for index, value in enumerate(obj):
-            check_plain(value, f"{where}[{index}]")
-        return
+    steps, bad = found
+    for step in reversed(steps):  # the path is spelled out only for the error
+        where = f"{where} key {step[1]!r}" if step[0] == "key" else f"{where}[{step[1]!r}]"
+    if isinstance(bad, Mapping):
+        raise CheckpointError(
+            f"{where} is a {type(bad).__name__}; checkpoints hold plain dicts only "
+            "(convert it with dict(...))"
+        )
     raise CheckpointError(
-        f"{where} is a {type(obj).__module__}.{type(obj).__qualname__}, which "
+        f"{where} is a {type(bad).__module__}.{type(bad).__qualname__}, which "
         "torch.load(weights_only=True) cannot read back; store plain values (numbers, strings, "
         "lists, dicts, tensors) in checkpoints"
     )
+
+
+_LEAVES = (torch.Tensor, *_PLAIN)
+
+
+def _first_not_plain(obj: Any) -> tuple[list[tuple[str, Any]], Any] | None:
+    """``(steps from obj down to the value, the value)`` of the first value that is not
+    plain, or None. The steps are listed innermost first (built only on the way back)."""
+    if isinstance(obj, _LEAVES):
+        return None
+    kind = type(obj)
+    if kind is dict or kind is OrderedDict:
+        for key, value in obj.items():
+            found = _first_not_plain(key)
+            if found is not None:
+                found[0].append(("key", key))
+                return found
+            found = _first_not_plain(value)
+            if found is not None:
+                found[0].append(("item", key))
+                return found
+        return None
+    if kind is list or kind is tuple or kind is set:
+        for index, value in enumerate(obj):
+            found = _first_not_plain(value)
+            if found is not None:
+                found[0].append(("item", index))
+                return found
+        return None
+    return [], obj
 
 
 # ------------------------------------------------------------------------------ save
