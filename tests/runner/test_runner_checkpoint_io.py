@@ -67,7 +67,7 @@ def test_saving_a_non_plain_value_names_the_key(tmp_path: Path) -> None:
         save_checkpoint({"meta": {(1, 2j): 0}}, tmp_path / "x.pth")
     with pytest.raises(
         CheckpointError,
-        match=r"checkpoint\['meta'\] is a MappingProxyType; checkpoints hold plain dicts only",
+        match=r"checkpoint\['meta'\] is a mappingproxy; checkpoints hold plain dicts only",
     ):
         save_checkpoint({"meta": types.MappingProxyType({})}, tmp_path / "x.pth")
 
