@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from _harness import report
 
 from mme.analysis import get_model_complexity_info as mme_info
 
@@ -93,6 +94,8 @@ def main() -> int:
         print("same numbers and the same table text")
     if ratio < SPEED_TARGET:
         failures.append(f"mme is slower than mmengine: ratio {ratio:.2f}")
+    report("bench_analysis", "speed: mmengine time / mme time", ratio, SPEED_TARGET)
+    report("bench_analysis", "figures and table equal to mmengine's", float(not failures), 1.0)
 
     print()
     if failures:

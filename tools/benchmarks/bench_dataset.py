@@ -36,6 +36,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _harness import report
+
 MEMORY_RATIO_TARGET = 1.3
 SERIALIZED_VS_PLAIN_TARGET = 0.5
 FULL_INIT_TARGET = 1.0
@@ -215,6 +217,7 @@ def main() -> int:
         )
     ours, plain = runs["mme", True], runs["mme", False]
     ratio = ours["total_after_kib"] / ours["main_before_kib"]
+    report("bench_dataset", "total PSS / main before", ratio, MEMORY_RATIO_TARGET, at_least=False)
     if ratio > MEMORY_RATIO_TARGET:
         missed.append(f"total PSS / main before = {ratio:.2f} > {MEMORY_RATIO_TARGET}")
     versus = ours["total_after_kib"] / plain["total_after_kib"]
@@ -222,12 +225,22 @@ def main() -> int:
         "\nmme: serialize_data=True total PSS / serialize_data=False total PSS = "
         f"{versus:.2f} (target <= {SERIALIZED_VS_PLAIN_TARGET})"
     )
+    report(
+        "bench_dataset",
+        "serialized / plain total PSS",
+        versus,
+        SERIALIZED_VS_PLAIN_TARGET,
+        at_least=False,
+    )
     if versus > SERIALIZED_VS_PLAIN_TARGET:
         missed.append(f"serialized / plain total PSS = {versus:.2f} > {SERIALIZED_VS_PLAIN_TARGET}")
     init_ratio = ours["init_s"] / runs["mmengine", True]["init_s"]
     print(
         f"full_init (serialize_data=True): mme / mmengine = {init_ratio:.2f} "
         f"(target <= {FULL_INIT_TARGET})"
+    )
+    report(
+        "bench_dataset", "full_init mme / mmengine", init_ratio, FULL_INIT_TARGET, at_least=False
     )
     if init_ratio > FULL_INIT_TARGET:
         missed.append(f"full_init ratio {init_ratio:.2f} > {FULL_INIT_TARGET}")
@@ -243,6 +256,15 @@ def main() -> int:
             f"  {lib:<9} dataset[i] {item_us:6.2f} µs, list[i] {list_us:5.2f} µs, "
             f"overhead {overhead:5.2f} µs"
         )
+        if lib == "mme":
+            report(
+                "bench_dataset",
+                "__getitem__ overhead (µs)",
+                overhead,
+                GETITEM_OVERHEAD_TARGET_US,
+                at_least=False,
+                absolute=True,
+            )
         if lib == "mme" and overhead > GETITEM_OVERHEAD_TARGET_US:
             missed.append(f"__getitem__ overhead {overhead:.2f} µs > {GETITEM_OVERHEAD_TARGET_US}")
 

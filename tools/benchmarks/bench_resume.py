@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from _harness import report
 from torch import nn
 
 TARGET_EXTRA = 1.05
@@ -171,12 +172,33 @@ def main() -> int:
             f"included); capturing it {extra['capture'] * 1e3:.2f} ms "
             f"({extra['capture_ratio']:.4f}x of the save, target <= {TARGET_EXTRA}x)"
         )
+        report(
+            "bench_resume",
+            "checkpoint size with / without resume_state",
+            extra["size_ratio"],
+            TARGET_EXTRA,
+            at_least=False,
+        )
+        report(
+            "bench_resume",
+            "save with resume_state capture / without",
+            extra["capture_ratio"],
+            TARGET_EXTRA,
+            at_least=False,
+        )
         failed |= extra["size_ratio"] > TARGET_EXTRA or extra["capture_ratio"] > TARGET_EXTRA
         result = async_save(runner, work_dir, args.repeats)
         print(
             f"async_save: blocked {result['blocked'] * 1e3:.0f} ms per save vs "
             f"{result['sync'] * 1e3:.0f} ms synchronous ({result['ratio']:.3f}x, target <= "
             f"{TARGET_ASYNC}x)"
+        )
+        report(
+            "bench_resume",
+            "async save: blocked / synchronous",
+            result["ratio"],
+            TARGET_ASYNC,
+            at_least=False,
         )
         failed |= result["ratio"] > TARGET_ASYNC
     if args.kills:
