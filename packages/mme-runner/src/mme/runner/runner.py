@@ -390,7 +390,7 @@ class Runner:
         """Epochs finished."""
         loop = self._train_loop
         if isinstance(loop, BaseLoop):  # read by hooks every iteration: the short way first
-            return loop.epoch
+            return loop.epoch  # type: ignore[attr-defined]  # train loops count epochs
         return self.train_loop.epoch if loop is not None else 0
 
     @property
@@ -398,7 +398,7 @@ class Runner:
         """Training iterations finished."""
         loop = self._train_loop
         if isinstance(loop, BaseLoop):
-            return loop.iter
+            return loop.iter  # type: ignore[attr-defined]  # train loops count iterations
         return self.train_loop.iter if loop is not None else 0
 
     @property
