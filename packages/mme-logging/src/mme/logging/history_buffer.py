@@ -46,7 +46,7 @@ def _is_tensor(value: object) -> bool:
 
 def _on_accelerator(tensor: Any) -> bool:
     """Whether reading ``tensor`` on the host would wait for a device (it is not on the CPU)."""
-    return tensor.device.type != "cpu"
+    return not tensor.is_cpu  # (a flag; .device.type would build a device and a string)
 
 
 def _to_number(value: object, what: str) -> Number:
@@ -98,6 +98,40 @@ def _as_history(values: Sequence[Any] | np.ndarray, what: str) -> np.ndarray:
     if array.dtype.kind == "f":
         return array.astype(np.float64)
     raise TypeError(f"HistoryBuffer: {what} must hold numbers, got dtype {array.dtype}")
+
+
+#: numpy sums up to this many float64 values with eight running sums, then adds the rest.
+_PAIRWISE_BLOCK = 128
+
+
+def _float_sum(values: list[float]) -> float:
+    """The sum of at most 128 floats in the order numpy's ``ndarray.sum`` adds them.
+
+    numpy adds fewer than 8 values one by one, and 8 to 128 values with 8 interleaved
+    running sums that are added pairwise at the end, then the values left over. Python's own
+    ``sum`` rounds differently (it compensates), so a mean would change in its last bits.
+    """
+    n = len(values)
+    if n < 8:
+        total = 0.0
+        for value in values:
+            total += value
+        return total
+    r0, r1, r2, r3, r4, r5, r6, r7 = values[:8]
+    whole = n - n % 8
+    for i in range(8, whole, 8):
+        r0 += values[i]
+        r1 += values[i + 1]
+        r2 += values[i + 2]
+        r3 += values[i + 3]
+        r4 += values[i + 4]
+        r5 += values[i + 5]
+        r6 += values[i + 6]
+        r7 += values[i + 7]
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for value in values[whole:]:
+        total += value
+    return total + 0.0  # numpy adds to a 0.0 start: a sum of -0.0 values is 0.0
 
 
 def _fits_int64(value: Number) -> bool:
@@ -337,6 +371,9 @@ class HistoryBuffer:
 
     def current(self) -> Number:
         """The latest value."""
+        end = self._end
+        if end and not self._pending_values:
+            return self._log[end - 1].item()  # type: ignore[no-any-return]
         logs, _ = self._window(1, "current")
         return logs[-1].item()
 
@@ -346,6 +383,10 @@ class HistoryBuffer:
         The sums are taken in float64, so large integers do not overflow.
         """
         logs, counts = self._window(window_size, "mean")
+        if len(logs) <= _PAIRWISE_BLOCK and not (self._log_is_int or self._count_is_int):
+            # The log processor's windows (10 values every 10 iterations): summed in Python
+            # in numpy's own order, the same result bit for bit without numpy's call cost.
+            return _float_sum(logs.tolist()) / _float_sum(counts.tolist())
         return float(logs.sum(dtype=np.float64) / counts.sum(dtype=np.float64))
 
     def max(self, window_size: int | None = None) -> Number:

@@ -197,7 +197,9 @@ class MessageHub(ManagerMixin):
             value: Any value; it is stored as given (not copied).
             resumed: Whether `state_dict` saves this key.
         """
-        self._runtime_info[self._check_key(key, "runtime_info")] = value
+        if type(key) is not str:  # (checked inline: the runner calls this every iteration)
+            self._check_key(key, "runtime_info")
+        self._runtime_info[key] = value
         self._resumed_keys[key] = resumed
 
     def update_info_dict(self, info_dict: Mapping[str, Any], resumed: bool = True) -> None:

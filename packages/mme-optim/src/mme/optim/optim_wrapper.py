@@ -21,7 +21,10 @@ from mme.optim._suggest import did_you_mean
 from mme.optim.base import BaseOptimWrapper
 from mme.registry import OPTIM_WRAPPERS
 
-_NOTHING = nullcontext()
+#: What `OptimWrapper.optim_context` returns when the step needs no context (no DDP
+#: accumulation step to keep local): one shared object, so a caller may test for it with
+#: ``is`` and skip the ``with`` (a model's ``train_step`` does, every step).
+NULL_CONTEXT = nullcontext()
 
 #: ``clip_grad`` keys accepted by each kind of clipping (besides ``type``).
 _CLIP_KEYS = {
@@ -117,6 +120,12 @@ class OptimWrapper(BaseOptimWrapper):
         self._inner_count = 0
         self._max_counts = -1
         self._remainder_counts = -1
+        # A subclass that redefines the accumulation rules gets them called every step.
+        cls = type(self)
+        self._plain_accumulation = (
+            cls.scale_loss is OptimWrapper.scale_loss
+            and cls.should_update is OptimWrapper.should_update
+        )
 
     # ------------------------------------------------------------------ update
     def update_params(
@@ -126,6 +135,13 @@ class OptimWrapper(BaseOptimWrapper):
         zero_kwargs: dict[str, Any] | None = None,
     ) -> None:
         """Backward ``loss``; step and zero the gradients when an accumulation group ends."""
+        if self._accumulative_counts == 1 and self._plain_accumulation:
+            # Without accumulation every call steps with the loss as it is; the two checks
+            # that say so are not called (this runs every training step).
+            self.backward(loss)
+            self.step(**(step_kwargs or {}))
+            self.zero_grad(**(zero_kwargs or {}))
+            return
         loss = self.scale_loss(loss)
         self.backward(loss)
         if self.should_update():
@@ -165,10 +181,13 @@ class OptimWrapper(BaseOptimWrapper):
     # ------------------------------------------------------------ accumulation
     def optim_context(self, model: nn.Module) -> AbstractContextManager[Any]:
         """Wrap the forward: skips DDP's gradient all-reduce on accumulation steps."""
-        no_sync = getattr(model, "no_sync", None)
-        if no_sync is not None and not self.should_sync():
-            return no_sync()
-        return _NOTHING  # a shared, reusable context: nothing built per step
+        # should_sync first: looking up a missing attribute of an nn.Module raises and
+        # catches an AttributeError, a cost every step would pay without accumulation.
+        if not self.should_sync():
+            no_sync = getattr(model, "no_sync", None)
+            if no_sync is not None:
+                return no_sync()
+        return NULL_CONTEXT  # a shared, reusable context: nothing built per step
 
     def initialize_count_status(self, model: nn.Module, init_counts: int, max_counts: int) -> None:
         """Tell the wrapper where training starts and how many updates it has in all.

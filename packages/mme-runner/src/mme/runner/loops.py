@@ -183,7 +183,7 @@ class EpochBasedTrainLoop(BaseLoop):
 
     def run_iter(self, idx: int, data_batch: Any) -> None:
         """One training step on ``data_batch``."""
-        runner = self.runner
+        runner = self._runner
         runner.call_hook("before_train_iter", batch_idx=idx, data_batch=data_batch)
         outputs = runner.model.train_step(data_batch, optim_wrapper=runner.optim_wrapper)
         runner.call_hook("after_train_iter", batch_idx=idx, data_batch=data_batch, outputs=outputs)

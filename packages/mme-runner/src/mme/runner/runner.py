@@ -388,18 +388,20 @@ class Runner:
     @property
     def epoch(self) -> int:
         """Epochs finished."""
-        loop = self._train_loop
-        if isinstance(loop, BaseLoop):  # read by hooks every iteration: the short way first
-            return loop.epoch  # type: ignore[attr-defined]  # train loops count epochs
-        return self.train_loop.epoch if loop is not None else 0
+        loop: Any = self._train_loop
+        if loop is None:
+            return 0
+        # Read by hooks every iteration: a built loop is anything but its config dict (a
+        # check against dict is cheaper than one against the abstract BaseLoop).
+        return (self.train_loop if isinstance(loop, dict) else loop).epoch  # type: ignore[no-any-return]
 
     @property
     def iter(self) -> int:
         """Training iterations finished."""
-        loop = self._train_loop
-        if isinstance(loop, BaseLoop):
-            return loop.iter  # type: ignore[attr-defined]  # train loops count iterations
-        return self.train_loop.iter if loop is not None else 0
+        loop: Any = self._train_loop
+        if loop is None:
+            return 0
+        return (self.train_loop if isinstance(loop, dict) else loop).iter  # type: ignore[no-any-return]
 
     @property
     def max_epochs(self) -> int:

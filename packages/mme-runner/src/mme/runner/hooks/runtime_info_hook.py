@@ -92,7 +92,7 @@ class RuntimeInfoHook(Hook):
                     name = names[key] = f"train/{key}"
                 # A CPU tensor is read now (no device to wait for); an accelerator tensor is
                 # handed over as is and read at the logging interval.
-                if type(value) is torch.Tensor and value.device.type == "cpu":
+                if type(value) is torch.Tensor and value.is_cpu:
                     value = value.item()
                 hub.update_scalar(name, value)
 

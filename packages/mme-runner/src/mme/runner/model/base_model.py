@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 import torch
@@ -83,11 +84,16 @@ class BaseModel(BaseModule):
         Raises:
             NonFiniteLossError: the loss is NaN or infinite and ``nonfinite_loss='raise'``.
         """
-        with optim_wrapper.optim_context(self):
+        context = optim_wrapper.optim_context(self)
+        if type(context) is nullcontext:  # most steps: nothing to enter, no calls spent on it
             data = self.data_preprocessor(data, True)
             losses = self._run_forward(data, mode="loss")
+        else:
+            with context:
+                data = self.data_preprocessor(data, True)
+                losses = self._run_forward(data, mode="loss")
         parsed_losses, log_vars = self.parse_losses(losses)
-        update_if_finite(parsed_losses, log_vars, self.nonfinite_loss, optim_wrapper)
+        update_if_finite(parsed_losses, log_vars, self._nonfinite_loss, optim_wrapper)
         return log_vars
 
     def val_step(self, data: Any) -> Any:

@@ -47,11 +47,19 @@ class BaseDataPreprocessor(nn.Module):
     def cast_data(self, data: Any) -> Any:
         """``data`` with every tensor and data element moved to `device`."""
         kind = type(data)
-        # exact built-in containers first: the common batches cost no ABC checks
+        device = self._device
+        # Exact built-in containers first; a batch whose tensors are all in place already is
+        # copied as it is (a plain loop and a C-level copy: this runs on every batch).
         if kind is tuple or kind is list:
-            return kind([self.cast_data(item) for item in data])
+            for item in data:
+                if type(item) is not Tensor or item.device != device:
+                    return kind([self.cast_data(item) for item in data])
+            return kind(data)
         if kind is dict:
-            return {key: self.cast_data(value) for key, value in data.items()}
+            for value in data.values():
+                if type(value) is not Tensor or value.device != device:
+                    return {key: self.cast_data(value) for key, value in data.items()}
+            return dict(data)
         if isinstance(data, Tensor):
             return self._move(data)
         if isinstance(data, BaseDataElement):

@@ -51,6 +51,7 @@ def parse_losses(losses: Mapping[str, Any]) -> tuple[Tensor, dict[str, Tensor]]:
             f"{type(losses).__name__}: {_short(losses)}"
         )
     total: Tensor | None = None
+    summed = 0
     log_vars: dict[str, Tensor] = {}
     for name, value in losses.items():
         if isinstance(value, Tensor):
@@ -68,6 +69,7 @@ def parse_losses(losses: Mapping[str, Any]) -> tuple[Tensor, dict[str, Tensor]]:
             )
         if "loss" in name:
             total = reduced if total is None else total + reduced
+            summed += 1
         log_vars[name] = reduced.detach()
     if total is None:
         raise ValueError(
@@ -75,7 +77,10 @@ def parse_losses(losses: Mapping[str, Any]) -> tuple[Tensor, dict[str, Tensor]]:
             f"optimise (keys: {list(losses)}). Only keys containing 'loss' are summed; the "
             f"others are logged.{did_you_mean('loss', [str(k) for k in losses])}"
         )
-    log_vars["loss"] = total.detach()
+    if summed > 1 or "loss" not in log_vars:
+        log_vars["loss"] = total.detach()
+    # else the total is the single loss value, logged (detached) as it came, once: a detach
+    # builds a tensor, and this runs every step.
     return total, log_vars
 
 
@@ -115,14 +120,16 @@ def update_if_finite(
     total = log_vars.get("loss")  # the detached total: no autograd bookkeeping
     if total is None:
         total = loss.detach()
-    if policy == "raise" and total.device.type in OVERLAP_DEVICES:
+    # (``is_cpu`` reads a flag; ``.device.type`` builds a device and a string.)
+    device_type = "cpu" if total.is_cpu else total.device.type
+    if policy == "raise" and device_type in OVERLAP_DEVICES:
         bad = _bad_flag(total, all_ranks)
         host = _copy_to_host_async(bad)
         optim_wrapper.update_params(loss)
         if not bool(host.wait()):
             return True
         raise _error(loss, log_vars, updated=True)
-    if total.device.type == "cpu" and total.numel() == 1 and not all_ranks:
+    if device_type == "cpu" and total.numel() == 1 and not all_ranks:
         finite = math.isfinite(float(total))  # no tensor op at all
     else:
         finite = not bool(_bad_flag(total, all_ranks))
