@@ -312,3 +312,60 @@ def test_ring_buffer_matches_a_plain_list_model(
         assert buffer.max(window) == max(logs[-window:])
         assert buffer.min(window) == min(logs[-window:])
         assert buffer.current() == logs[-1]
+
+
+@pytest.mark.spec("LOG-07", "LOG-08")
+@settings(max_examples=150, deadline=None)
+@given(
+    updates=st.lists(
+        st.tuples(
+            st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.integers(-1000, 1000)),
+            st.integers(1, 5),
+        ),
+        max_size=400,
+    ),
+    max_length=st.integers(1, 60),
+    read_every=st.integers(1, 30),
+)
+def test_reads_between_updates_see_every_value_in_order(
+    updates: list[tuple[float, int]], max_length: int, read_every: int
+) -> None:
+    """Floats wait in a list until the next read: reads at any moment, ints mixed in and
+    more values than the list holds at once all give the history a plain list would."""
+    buffer = HistoryBuffer(max_length=max_length)
+    seen: list[tuple[float, int]] = []
+    for step, (value, count) in enumerate(updates, 1):
+        buffer.update(value, count)
+        seen.append((value, count))
+        if step % read_every == 0:
+            logs, counts = reference_model([], seen, max_length)
+            assert len(buffer) == len(logs)
+            assert buffer.current() == logs[-1]
+            assert buffer.data[0].tolist() == logs
+            assert buffer.data[1].tolist() == counts
+    logs, counts = reference_model([], seen, max_length)
+    assert len(buffer) == len(logs)
+    assert buffer.data[0].tolist() == logs
+
+
+@pytest.mark.spec("LOG-09")
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.floats(-1e12, 1e12, allow_nan=False),
+            st.sampled_from([0.0, -0.0, 1e-300, -1e-300]),
+        ),
+        min_size=1,
+        max_size=200,
+    )
+)
+def test_window_means_equal_numpy_bit_for_bit(values: list[float]) -> None:
+    """Small windows are summed in Python in numpy's order: the same float, -0.0 included."""
+    buffer = HistoryBuffer(max_length=1000)
+    for value in values:
+        buffer.update(value)
+    for window in (1, 7, 8, 9, 10, 16, 17, 128, 129, len(values)):
+        tail = np.array(values[-window:], dtype=np.float64)
+        expected = float(tail.sum(dtype=np.float64) / np.ones(len(tail)).sum())
+        assert repr(buffer.mean(window)) == repr(expected)

@@ -206,19 +206,18 @@ class HistoryBuffer:
             log_val: The value: a Python or numpy number, or a single-element tensor.
             count: How many samples the value stands for (positive); default 1.
         """
-        end = self._end
-        value_type = type(log_val)
         if (
-            (value_type is float or value_type is int)
+            type(log_val) is float
             and type(count) is int
             and count > 0
-            and end != self._capacity
             and self._fast
+            and len(self._pending_values) < MAX_PENDING_TENSORS
         ):
-            # The common case: a Python number into float storage with room left.
-            self._log[end] = log_val
-            self._count[end] = count
-            self._end = end + 1
+            # The common case, a Python float into float storage: kept in a list and written
+            # to the arrays in one go when the buffer is next read (a numpy element write
+            # costs more than a list append, and a training run makes several every step).
+            self._pending_values.append(log_val)
+            self._pending_counts.append(count)
             return
         self._update_slow(log_val, count)
 
@@ -234,7 +233,6 @@ class HistoryBuffer:
                 )
             self._pending_values.append(log_val.detach().reshape(()).clone())
             self._pending_counts.append(count)
-            self._fast = False
             if len(self._pending_values) >= MAX_PENDING_TENSORS:
                 self._flush()
             return
@@ -254,17 +252,32 @@ class HistoryBuffer:
         self._end += 1
 
     def _flush(self) -> None:
-        """Bring pending accelerator tensors to the host in one transfer and append them."""
+        """Write the pending values to the arrays, in order: Python floats as they are, and
+        accelerator tensors brought to the host in one transfer."""
         values, counts = self._pending_values, self._pending_counts
         self._pending_values, self._pending_counts = [], []
-        self._fast = not self._log_is_int
-        torch: Any = sys.modules["torch"]
-        try:
-            host = torch.stack(values).cpu().tolist()
-        except (RuntimeError, TypeError):  # mixed devices or dtypes: one at a time
-            host = [v.item() for v in values]
-        for value, count in zip(host, counts, strict=True):
-            self._append(_to_number(value, "log_val"), count)
+        tensors = [i for i, value in enumerate(values) if type(value) is not float]
+        if tensors:
+            torch: Any = sys.modules["torch"]
+            on_device = [values[i] for i in tensors]
+            try:
+                host = torch.stack(on_device).cpu().tolist()
+            except (RuntimeError, TypeError):  # mixed devices or dtypes: one at a time
+                host = [v.item() for v in on_device]
+            for i, value in zip(tensors, host, strict=True):
+                values[i] = _to_number(value, "log_val")
+        end, size = self._end, len(values)
+        if (
+            not tensors
+            and not (self._log_is_int or self._count_is_int)
+            and end + size <= self._capacity
+        ):
+            self._log[end : end + size] = values  # floats into float storage, in one write
+            self._count[end : end + size] = counts
+            self._end = end + size
+            return
+        for value, count in zip(values, counts, strict=True):
+            self._append(value, count)
 
     def _live(self) -> tuple[int, int]:
         """The (start, end) of the live history in the arrays."""
@@ -292,7 +305,7 @@ class HistoryBuffer:
     def _promote_log(self) -> None:
         self._log = self._log.astype(np.float64)
         self._log_is_int = False
-        self._fast = not self._pending_values
+        self._fast = True
 
     def _promote_count(self) -> None:
         self._count = self._count.astype(np.float64)
@@ -340,7 +353,7 @@ class HistoryBuffer:
 
     def __len__(self) -> int:
         start, end = self._live()
-        return end - start + len(self._pending_values)
+        return min(self._max_length, end - start + len(self._pending_values))
 
     def __repr__(self) -> str:
         size = len(self)
