@@ -2,19 +2,26 @@
 
 Measured in one run, against baselines measured in the same run:
 
-1. One training epoch of a tiny MLP (in-memory data, batch 32, 256 iterations) with a full
+1. Training epochs of a tiny MLP (in-memory data, batch 32, 256 iterations each) with a full
    Runner (default hooks, logging every 10 iterations, a DefaultSampler, a checkpoint at the
-   end of the epoch) against a hand-written PyTorch loop doing the same (shuffled DataLoader,
-   SGD, torch.save at the end): target <= 1.15x. MMEngine 0.10.7's Runner and PyTorch
-   Lightning's Trainer (logging every 10 steps, a checkpoint at the end of each epoch, no
-   progress bar) on the same job are shown beside it when they are installed.
+   end of each epoch) against a hand-written PyTorch loop doing the same (shuffled
+   DataLoader, SGD, torch.save at the end of each epoch): target <= 1.15x. MMEngine
+   0.10.7's Runner and PyTorch Lightning's Trainer (logging every 10 steps, a checkpoint at
+   the end of each epoch, no progress bar) on the same job are shown beside it when they are
+   installed.
+
+   Each framework epoch is followed, in the same process, by one epoch of the hand-written
+   loop, and the figure is the median over epochs of their ratio. On a shared machine the
+   speed of everything drifts by 2x from one minute to the next; two epochs a moment apart
+   see the same machine, where separately timed runs did not (the first pair of a run,
+   a warm-up, is left out).
 2. ``import mme.runner`` after ``import torch``, in fresh interpreters: target <= +0.3 s.
-3. ``save_checkpoint`` of a 200 MB state against ``torch.save`` of the same: target <= 1.1x.
+3. ``save_checkpoint`` of a 200 MB state against ``torch.save`` of the same: target <= 1.1x
+   (best of several, interleaved).
 
-Each figure is the best of several repeats, with one intra-op thread. Exit status 1 if a
-target is missed::
+One intra-op thread. Exit status 1 if a target is missed::
 
-    /work/venv/bin/python tools/benchmarks/bench_runner.py
+    /work/venv/bin/python tools/benchmarks/bench_runner.py [--repeats 3] [--epochs 8]
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import argparse
 import importlib.util
 import logging
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,30 +67,55 @@ def collate(batch: list) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 # ------------------------------------------------------------------ hand-written loop
-def hand_written(data: list, work_dir: Path, epochs: int) -> float:
-    """Seconds per iteration of the last epoch."""
-    model = mlp()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-    loader = DataLoader(data, batch_size=BATCH, shuffle=True, collate_fn=collate)
-    seconds = 0.0
-    for epoch in range(epochs):
+class HandWritten:
+    """The hand-written loop, one epoch at a time: a shuffled DataLoader, SGD, ``torch.save``
+    at the end of the epoch. Each framework run calls `epoch` right after each of its own
+    epochs, so that the two are timed moments apart, in the same process."""
+
+    def __init__(self, data: list, work_dir: Path) -> None:
+        self.model = mlp()
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=0.01)
+        self.loader = DataLoader(data, batch_size=BATCH, shuffle=True, collate_fn=collate)
+        self.work_dir = work_dir
+        self.done = 0
+
+    def epoch(self) -> float:
+        """Seconds per iteration of one epoch."""
+        model, optimizer = self.model, self.optimizer
         start = time.perf_counter()
         model.train()
-        for x, y in loader:
+        for x, y in self.loader:
             loss = nn.functional.cross_entropy(model(x), y)
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()
+        self.done += 1
         torch.save(
             {"state_dict": model.state_dict(), "optimizer": optimizer.state_dict()},
-            work_dir / f"epoch_{epoch + 1}.pth",
+            self.work_dir / f"hand_epoch_{self.done}.pth",
         )
-        seconds = time.perf_counter() - start
-    return seconds / len(loader)
+        return (time.perf_counter() - start) / len(self.loader)
+
+
+class Pairs:
+    """Per-iteration seconds of each framework epoch and of the hand-written epoch run right
+    after it; the first pair (warm-up) is left out."""
+
+    def __init__(self, hand: HandWritten) -> None:
+        self.hand = hand
+        self.framework: list[float] = []
+        self.hand_times: list[float] = []
+
+    def add(self, framework_seconds: float) -> None:
+        self.framework.append(framework_seconds / ITERS)
+        self.hand_times.append(self.hand.epoch())
+
+    def ratios(self) -> list[float]:
+        return [f / h for f, h in zip(self.framework[1:], self.hand_times[1:], strict=True)]
 
 
 # ----------------------------------------------------------------------------- mme
-def mme_runner(data: list, work_dir: Path, epochs: int) -> float:
+def mme_runner(data: list, work_dir: Path, epochs: int, pairs: Pairs) -> None:
     from mme.runner import BaseModel, Hook, Runner
 
     class Net(BaseModel):
@@ -94,15 +127,14 @@ def mme_runner(data: list, work_dir: Path, epochs: int) -> float:
             return {"loss": nn.functional.cross_entropy(self.net(x), y)}
 
     class EpochTimer(Hook):
-        priority = "LOWEST"
+        priority = "LOWEST"  # after the checkpoint of the epoch
 
         def before_train_epoch(self, runner: Any) -> None:
             self.start = time.perf_counter()
 
         def after_train_epoch(self, runner: Any) -> None:
-            self.seconds = time.perf_counter() - self.start
+            pairs.add(time.perf_counter() - self.start)
 
-    timer = EpochTimer()
     runner = Runner(
         model=Net(),
         work_dir=str(work_dir),
@@ -114,15 +146,14 @@ def mme_runner(data: list, work_dir: Path, epochs: int) -> float:
         ),
         train_cfg=dict(by_epoch=True, max_epochs=epochs),
         optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
-        custom_hooks=[timer],
+        custom_hooks=[EpochTimer()],
         log_level="WARNING",
     )
     runner.train()
-    return timer.seconds / ITERS
 
 
 # ------------------------------------------------------------------------- mmengine
-def mmengine_runner(data: list, work_dir: Path, epochs: int) -> float:
+def mmengine_runner(data: list, work_dir: Path, epochs: int, pairs: Pairs) -> None:
     from mmengine.hooks import Hook
     from mmengine.model import BaseModel
     from mmengine.runner import Runner
@@ -142,9 +173,8 @@ def mmengine_runner(data: list, work_dir: Path, epochs: int) -> float:
             self.start = time.perf_counter()
 
         def after_train_epoch(self, runner: Any) -> None:
-            self.seconds = time.perf_counter() - self.start
+            pairs.add(time.perf_counter() - self.start)
 
-    timer = EpochTimer()
     runner = Runner(
         model=Net(),
         work_dir=str(work_dir),
@@ -156,15 +186,14 @@ def mmengine_runner(data: list, work_dir: Path, epochs: int) -> float:
         ),
         train_cfg=dict(by_epoch=True, max_epochs=epochs),
         optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
-        custom_hooks=[timer],
+        custom_hooks=[EpochTimer()],
         log_level="WARNING",
     )
     runner.train()
-    return timer.seconds / ITERS
 
 
 # ------------------------------------------------------------------------ lightning
-def lightning_trainer(data: list, work_dir: Path, epochs: int) -> float:
+def lightning_trainer(data: list, work_dir: Path, epochs: int, pairs: Pairs) -> None:
     import lightning as L
 
     class Net(L.LightningModule):
@@ -182,16 +211,31 @@ def lightning_trainer(data: list, work_dir: Path, epochs: int) -> float:
             return torch.optim.SGD(self.parameters(), lr=0.01)
 
     class EpochTimer(L.Callback):
-        """The last epoch, from its start to the end of training (its checkpoint included:
-        Lightning runs checkpoint callbacks after the others at the end of an epoch)."""
+        """Lightning saves its checkpoint after every other callback's epoch end, so an
+        epoch is timed from its start to the start of the next one (or the end of
+        training), less the hand-written epoch run in between."""
+
+        start: float | None = None
+        hand_seconds = 0.0
+
+        def _close(self) -> None:
+            if self.start is not None:
+                pairs.framework.append(
+                    (time.perf_counter() - self.start - self.hand_seconds) / ITERS
+                )
 
         def on_train_epoch_start(self, trainer: Any, module: Any) -> None:
+            self._close()
             self.start = time.perf_counter()
 
-        def on_train_end(self, trainer: Any, module: Any) -> None:
-            self.seconds = time.perf_counter() - self.start
+        def on_train_epoch_end(self, trainer: Any, module: Any) -> None:
+            started = time.perf_counter()
+            pairs.hand_times.append(pairs.hand.epoch())
+            self.hand_seconds = time.perf_counter() - started
 
-    timer = EpochTimer()
+        def on_train_end(self, trainer: Any, module: Any) -> None:
+            self._close()
+
     trainer = L.Trainer(
         max_epochs=epochs,
         accelerator="cpu",
@@ -200,27 +244,34 @@ def lightning_trainer(data: list, work_dir: Path, epochs: int) -> float:
         log_every_n_steps=10,
         enable_progress_bar=False,
         enable_model_summary=False,
-        callbacks=[timer],
+        callbacks=[EpochTimer()],
     )
     loader = DataLoader(data, batch_size=BATCH, shuffle=True, collate_fn=collate)
     trainer.fit(Net(), loader)
-    return timer.seconds / ITERS
 
 
-def best_interleaved(
+def paired_ratios(
     fns: dict[str, Any], repeats: int, data: list, epochs: int
-) -> dict[str, float]:
-    """The best time per iteration of each of ``fns``, run in turn ``repeats`` times (so that
-    a busy moment of the machine does not fall on one of them only)."""
-    times: dict[str, list[float]] = {name: [] for name in fns}
+) -> dict[str, tuple[list[float], list[float], list[float]]]:
+    """For each framework: (ratios, its seconds per iteration, the hand-written loop's),
+    over ``repeats`` runs of ``epochs`` epochs, the frameworks taking turns run by run."""
+    results: dict[str, tuple[list[float], list[float], list[float]]] = {
+        name: ([], [], []) for name in fns
+    }
     for _ in range(repeats):
         for name, fn in fns.items():
             with tempfile.TemporaryDirectory() as tmp:
+                pairs = Pairs(HandWritten(data, Path(tmp)))
                 try:
-                    times[name].append(fn(data, Path(tmp), epochs))
+                    fn(data, Path(tmp), epochs, pairs)
                 except Exception as error:
                     print(f"{name} failed: {type(error).__name__}: {error}")
-    return {name: min(values) for name, values in times.items() if values}
+                    continue
+            ratios, framework, hand = results[name]
+            ratios.extend(pairs.ratios())
+            framework.extend(pairs.framework[1:])
+            hand.extend(pairs.hand_times[1:])
+    return {name: result for name, result in results.items() if result[0]}
 
 
 # ----------------------------------------------------------------------- import time
@@ -268,9 +319,15 @@ def save_times(repeats: int) -> tuple[float, float]:
     return min(mme_times), min(torch_times)
 
 
+def _quartiles(values: list[float]) -> str:
+    low, _, high = statistics.quantiles(values, n=4) if len(values) > 1 else values * 3
+    return f"{low:.2f}-{high:.2f}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each framework")
+    parser.add_argument("--epochs", type=int, default=8, help="epochs per run")
     args = parser.parse_args()
     torch.set_num_threads(1)
     os.environ["OMP_NUM_THREADS"] = "1"
@@ -278,29 +335,28 @@ def main() -> int:
     data = dataset()
     failures = []
 
-    fns = {"hand": hand_written, "mme": mme_runner}
+    fns: dict[str, Any] = {"mme": mme_runner}
     for name, module, fn in (
         ("mmengine", "mmengine", mmengine_runner),
         ("lightning", "lightning", lightning_trainer),
     ):
         if importlib.util.find_spec(module) is not None:
             fns[name] = fn
-    best = best_interleaved(fns, args.repeats, data, epochs=2)
-    hand, ours = best["hand"], best["mme"]
-    ratio = ours / hand
-    print(f"per iteration: hand-written loop {hand * 1e6:7.0f} us")
+    results = paired_ratios(fns, args.repeats, data, epochs=args.epochs)
+    labels = {"mme": "mme Runner", "mmengine": "MMEngine 0.10.7", "lightning": "PyTorch Lightning"}
     print(
-        f"               mme Runner        {ours * 1e6:7.0f} us  ({ratio:.2f}x, "
-        f"target <= {TARGET_OVERHEAD}x)"
+        f"per iteration, median of {len(results['mme'][0])} epochs, each against the "
+        "hand-written epoch run right after it:"
     )
-    if "mmengine" in best:
-        theirs = best["mmengine"]
-        print(f"               MMEngine 0.10.7   {theirs * 1e6:7.0f} us  ({theirs / hand:.2f}x)")
-    if "lightning" in best:
-        theirs = best["lightning"]
-        print(f"               PyTorch Lightning {theirs * 1e6:7.0f} us  ({theirs / hand:.2f}x)")
-    else:
-        print("               PyTorch Lightning  not measured (not installed)")
+    for name, (ratios, framework, hand) in results.items():
+        print(
+            f"  {labels[name]:<18} {statistics.median(framework) * 1e6:6.0f} us against "
+            f"{statistics.median(hand) * 1e6:4.0f} us: {statistics.median(ratios):.2f}x "
+            f"(quartiles {_quartiles(ratios)})"
+        )
+    if "lightning" not in results:
+        print("  PyTorch Lightning  not measured (not installed)")
+    ratio = statistics.median(results["mme"][0])
     report(
         "bench_runner",
         "Runner / hand-written loop, per iteration",
