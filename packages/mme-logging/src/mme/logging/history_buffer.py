@@ -196,6 +196,7 @@ class HistoryBuffer:
         self._capacity = capacity
         self._pending_values: list[Any] = []
         self._pending_counts: list[Number] = []
+        self._pending_tensors = 0  # how many of the pending values are device tensors
         self._fast = not self._log_is_int
 
     # ------------------------------------------------------------------ update
@@ -233,6 +234,7 @@ class HistoryBuffer:
                 )
             self._pending_values.append(log_val.detach().reshape(()).clone())
             self._pending_counts.append(count)
+            self._pending_tensors += 1
             if len(self._pending_values) >= MAX_PENDING_TENSORS:
                 self._flush()
             return
@@ -256,6 +258,7 @@ class HistoryBuffer:
         accelerator tensors brought to the host in one transfer."""
         values, counts = self._pending_values, self._pending_counts
         self._pending_values, self._pending_counts = [], []
+        self._pending_tensors = 0
         tensors = [i for i, value in enumerate(values) if type(value) is not float]
         if tensors:
             torch: Any = sys.modules["torch"]
@@ -384,8 +387,11 @@ class HistoryBuffer:
 
     def current(self) -> Number:
         """The latest value."""
+        pending = self._pending_values
+        if pending and not self._pending_tensors:
+            return pending[-1]  # type: ignore[no-any-return]  # a float (see update)
         end = self._end
-        if end and not self._pending_values:
+        if end and not pending:
             return self._log[end - 1].item()  # type: ignore[no-any-return]
         logs, _ = self._window(1, "current")
         return logs[-1].item()
@@ -395,6 +401,19 @@ class HistoryBuffer:
 
         The sums are taken in float64, so large integers do not overflow.
         """
+        pending = self._pending_values
+        if (
+            type(window_size) is int
+            and 0 < window_size <= len(pending)
+            and window_size <= self._max_length
+            and window_size <= _PAIRWISE_BLOCK
+            and not self._pending_tensors
+        ):
+            # The window lies within the floats not yet written to the arrays (the log
+            # processor reads the last 10 every 10 iterations): summed from the lists.
+            return _float_sum(pending[-window_size:]) / _float_sum(
+                [float(count) for count in self._pending_counts[-window_size:]]
+            )
         logs, counts = self._window(window_size, "mean")
         if len(logs) <= _PAIRWISE_BLOCK and not (self._log_is_int or self._count_is_int):
             # The log processor's windows (10 values every 10 iterations): summed in Python

@@ -9,7 +9,6 @@ from typing import Any
 import torch
 from torch.optim import Optimizer
 
-
 _LR = operator.itemgetter("lr")
 
 

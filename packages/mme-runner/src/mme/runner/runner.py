@@ -329,7 +329,8 @@ class Runner:
     @property
     def train_loop_built(self) -> bool:
         """Whether the training loop exists (``train()`` was called)."""
-        return isinstance(self._train_loop, BaseLoop)
+        loop = self._train_loop  # (not an abstract-class check: the log processor asks often)
+        return loop is not None and not isinstance(loop, dict)
 
     @property
     def train_loop(self) -> Any:
@@ -406,7 +407,10 @@ class Runner:
     @property
     def max_epochs(self) -> int:
         """Epochs to train."""
-        return self.train_loop.max_epochs
+        loop: Any = self._train_loop
+        if loop is None or isinstance(loop, dict):
+            loop = self.train_loop
+        return loop.max_epochs  # type: ignore[no-any-return]
 
     @property
     def max_iters(self) -> int:
