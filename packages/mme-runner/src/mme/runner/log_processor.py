@@ -72,6 +72,8 @@ class LogProcessor:
         self.log_with_hierarchy = log_with_hierarchy
         self.mean_pattern = re.compile(mean_pattern)
         self._averaged: dict[str, bool] = {}  # key -> whether mean_pattern matches it
+        self._lengths: dict[str, tuple[tuple[str, int, int], int]] = {}
+        self._cuda: bool | None = None
         self._check_custom_cfg()
 
     def _check_custom_cfg(self) -> None:
@@ -253,14 +255,25 @@ class LogProcessor:
         }
 
     def _dataloader_length(self, runner: Runner, mode: str) -> int:
+        """``len`` of the loader of ``mode``, asked once per loader and epoch (the length of a
+        DataLoader is a chain of calls down to its sampler, and a line is written every few
+        iterations)."""
         loader = getattr(runner, f"{mode}_dataloader")
-        return len(loader)
+        key = (mode, id(loader), runner.epoch)
+        cached = self._lengths.get(mode)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        length = len(loader)
+        self._lengths[mode] = (key, length)
+        return length
 
     def _max_memory(self, runner: Runner) -> int | None:
         """Peak CUDA memory in MB since the last line (reset afterwards), or None without CUDA."""
         import torch
 
-        if not torch.cuda.is_available():
+        if self._cuda is None:  # (asked once: a line is written every few iterations)
+            self._cuda = torch.cuda.is_available()
+        if not self._cuda:
             return None
         device = getattr(runner.model, "output_device", None)
         peak = torch.cuda.max_memory_allocated(device=device)
