@@ -389,10 +389,10 @@ class HistoryBuffer:
         """The latest value."""
         pending = self._pending_values
         if pending and not self._pending_tensors:
-            return pending[-1]  # type: ignore[no-any-return]  # a float (see update)
+            return pending[-1]  # a float (see update)
         end = self._end
         if end and not pending:
-            return self._log[end - 1].item()  # type: ignore[no-any-return]
+            return self._log[end - 1].item()
         logs, _ = self._window(1, "current")
         return logs[-1].item()
 

@@ -394,7 +394,7 @@ class Runner:
             return 0
         # Read by hooks every iteration: a built loop is anything but its config dict (a
         # check against dict is cheaper than one against the abstract BaseLoop).
-        return (self.train_loop if isinstance(loop, dict) else loop).epoch  # type: ignore[no-any-return]
+        return (self.train_loop if isinstance(loop, dict) else loop).epoch
 
     @property
     def iter(self) -> int:
@@ -402,7 +402,7 @@ class Runner:
         loop: Any = self._train_loop
         if loop is None:
             return 0
-        return (self.train_loop if isinstance(loop, dict) else loop).iter  # type: ignore[no-any-return]
+        return (self.train_loop if isinstance(loop, dict) else loop).iter
 
     @property
     def max_epochs(self) -> int:
@@ -410,7 +410,7 @@ class Runner:
         loop: Any = self._train_loop
         if loop is None or isinstance(loop, dict):
             loop = self.train_loop
-        return loop.max_epochs  # type: ignore[no-any-return]
+        return loop.max_epochs
 
     @property
     def max_iters(self) -> int:
