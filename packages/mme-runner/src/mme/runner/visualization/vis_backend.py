@@ -121,6 +121,7 @@ class LocalVisBackend(BaseVisBackend):
         self._config_save_file = os.path.join(self._save_dir, config_save_file)
         self._scalar_save_file = os.path.join(self._save_dir, scalar_save_file)
         self._appending: dict[str, Any] = {}  # the JSON-lines files, kept open between lines
+        self._extra_files: dict[str, str] = {}  # add_scalars file_path -> its full path
 
     def _init_env(self) -> None:
         os.makedirs(self._save_dir, exist_ok=True)
@@ -167,22 +168,30 @@ class LocalVisBackend(BaseVisBackend):
         record = {key: plain_scalar(value) for key, value in scalar_dict.items()}
         record.setdefault("step", step)
         line = json.dumps(record) + "\n"
-        targets = [self._scalar_save_file]
-        if file_path is not None:
-            if not file_path.endswith(".json"):
-                raise ValueError(f"add_scalars: file_path must end in .json, got {file_path!r}")
-            extra = os.path.join(self._save_dir, file_path)
-            if extra == self._scalar_save_file:
-                raise ValueError(
-                    f"add_scalars: file_path {file_path!r} is the scalar_save_file itself"
-                )
-            targets.append(extra)
-        for target in targets:
+        for target in (self._scalar_save_file, self._extra_file(file_path)):
+            if target is None:
+                continue
             file = self._appending.get(target)
             if file is None or file.closed:
                 file = self._appending[target] = open(target, "a", encoding="utf-8")  # noqa: SIM115
             file.write(line)
             file.flush()  # each line complete on disk for readers (and after a kill)
+
+    def _extra_file(self, file_path: str | None) -> str | None:
+        """The path of ``add_scalars``'s ``file_path`` (checked and joined once per name: the
+        LoggerHook passes the same one every few iterations)."""
+        if file_path is None:
+            return None
+        extra = self._extra_files.get(file_path)
+        if extra is not None:
+            return extra
+        if not file_path.endswith(".json"):
+            raise ValueError(f"add_scalars: file_path must end in .json, got {file_path!r}")
+        extra = os.path.join(self._save_dir, file_path)
+        if extra == self._scalar_save_file:
+            raise ValueError(f"add_scalars: file_path {file_path!r} is the scalar_save_file itself")
+        self._extra_files[file_path] = extra
+        return extra
 
     def close(self) -> None:
         """Close the scalar files (a later ``add_scalars`` opens them again)."""
