@@ -1,11 +1,18 @@
 """HistoryBuffer: the history of one logged scalar, with windowed statistics (LOG-07..LOG-12).
 
 The values live in two preallocated numpy arrays used as a bounded ring: the
-live history is always the contiguous slice ``[start:end]``. An update writes
-one slot and moves ``end`` (and ``start`` once ``max_length`` is reached); when
-the arrays are full the live part is moved to the front or the arrays double,
-so an update is O(1) amortised at any history length, and a statistic over a
-window of ``w`` entries reads a slice of ``w`` entries, O(w).
+live history is always the contiguous slice ``[start:end]``. Writing moves ``end``
+(and ``start`` once ``max_length`` is reached); when the arrays are full the live
+part is moved to the front or the arrays double, so an update is O(1) amortised at
+any history length, and a statistic over a window of ``w`` entries reads a slice of
+``w`` entries, O(w).
+
+An update of a Python float is only appended to a list; the list is written to the
+arrays in one slice at the next read (or every 256 updates), because one numpy
+element write costs more than the list append, and a training loop makes several
+updates every step. ``current()`` and ``mean(w)`` of a window that lies in that list
+read it directly. Device tensors wait in the same list, in order, and are brought to
+the host in one transfer.
 """
 
 from __future__ import annotations
