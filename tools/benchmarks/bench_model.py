@@ -12,11 +12,11 @@ Measures, in one run and on the same machine (CPU):
 * ``parse_losses`` of a dict of 4 scalar losses (mme, and mmengine's for information), next to
   the floor of the work it must do (3 autograd additions and 5 detaches, inline).
 
-The variants train the same module (the same weights in memory). Every step is timed on
-its own, the variants taking turns in a new order each time, and divided by the hand-written
-step timed a moment before or after it; the figure is the median of these ratios. The
-machine's speed drifts by up to 2x within a minute on a shared host: blocks of steps timed
-separately (the method before) took that drift for a difference between the variants.
+The variants train the same module (the same weights in memory). They take turns in blocks
+of 10 steps, in a new order each turn, and each block is divided by the hand-written block
+of the same turn; the figure is the median of these ratios. The machine's speed drifts by
+up to 2x within a minute on a shared host: long blocks timed separately (the method before)
+took that drift for a difference between the variants.
 
 Targets: ``train_step`` at most 1.05x the hand-written step (MNIST-sized MLP); ``parse_losses``
 under 15 µs. Exits 1 if a target is missed. Absolute times depend on the machine's load.
@@ -49,6 +49,7 @@ from mme.optim import OptimWrapper
 from mme.runner.model import BaseModel, parse_losses
 
 STEP_RATIO_TARGET = 1.05
+BLOCK = 10  # steps timed together, per variant and turn
 PARSE_TARGET_US = 15.0
 
 
@@ -147,23 +148,18 @@ def run_size(name: str, rounds: int, calls: int) -> dict[str, float]:
         variants["mmengine 0.10.7 train_step"] = baseline
     for step in variants.values():  # warm-up
         time_steps(step, data, 50)
-    # Every step of every variant is timed on its own, the variants taking turns in a new
-    # order each time, and each is divided by the hand-written step timed a moment before or
+    # The variants take turns in blocks of BLOCK steps, in a new order each turn, and each
+    # block is divided by the hand-written block of the same turn, timed a moment before or
     # after it: the machine's speed drifts by up to 2x within a minute on a shared host,
-    # which separately timed blocks of steps took for a difference between the variants.
+    # which long blocks timed separately took for a difference between the variants. Within
+    # a block the same step repeats, as it does in a training loop.
     seconds: dict[str, list[float]] = {variant: [] for variant in variants}
     ratios: dict[str, list[float]] = {variant: [] for variant in variants}
     order = list(variants)
     shuffler = random.Random(0)
-    clock = time.perf_counter
-    for _ in range(rounds * calls):
+    for _ in range(max(1, rounds * calls // BLOCK)):
         shuffler.shuffle(order)
-        took = {}
-        for variant in order:
-            step = variants[variant]
-            start = clock()
-            step(data)
-            took[variant] = clock() - start
+        took = {variant: time_steps(variants[variant], data, BLOCK) for variant in order}
         hand = took["hand-written step"]
         for variant, value in took.items():
             seconds[variant].append(value)

@@ -125,6 +125,7 @@ class OptimWrapper(BaseOptimWrapper):
         self._plain_accumulation = (
             cls.scale_loss is OptimWrapper.scale_loss
             and cls.should_update is OptimWrapper.should_update
+            and cls.should_sync is OptimWrapper.should_sync
         )
 
     # ------------------------------------------------------------------ update
@@ -181,8 +182,10 @@ class OptimWrapper(BaseOptimWrapper):
     # ------------------------------------------------------------ accumulation
     def optim_context(self, model: nn.Module) -> AbstractContextManager[Any]:
         """Wrap the forward: skips DDP's gradient all-reduce on accumulation steps."""
+        if self._accumulative_counts == 1 and self._plain_accumulation:
+            return NULL_CONTEXT  # every step syncs: nothing to check (this runs every step)
         # should_sync first: looking up a missing attribute of an nn.Module raises and
-        # catches an AttributeError, a cost every step would pay without accumulation.
+        # catches an AttributeError, a cost every step would pay.
         if not self.should_sync():
             no_sync = getattr(model, "no_sync", None)
             if no_sync is not None:

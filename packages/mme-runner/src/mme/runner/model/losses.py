@@ -45,7 +45,7 @@ def parse_losses(losses: Mapping[str, Any]) -> tuple[Tensor, dict[str, Tensor]]:
             tensors (the message names the key).
         ValueError: no key contains ``'loss'``, so there is nothing to optimise.
     """
-    if not isinstance(losses, Mapping):
+    if type(losses) is not dict and not isinstance(losses, Mapping):  # (dict: no ABC check)
         raise TypeError(
             "forward(mode='loss') must return a dict of losses, got "
             f"{type(losses).__name__}: {_short(losses)}"
@@ -54,7 +54,7 @@ def parse_losses(losses: Mapping[str, Any]) -> tuple[Tensor, dict[str, Tensor]]:
     summed = 0
     log_vars: dict[str, Tensor] = {}
     for name, value in losses.items():
-        if isinstance(value, Tensor):
+        if type(value) is Tensor or isinstance(value, Tensor):
             reduced = value if value.ndim == 0 else value.mean()
         elif (
             isinstance(value, (list, tuple)) and value and all(isinstance(v, Tensor) for v in value)
