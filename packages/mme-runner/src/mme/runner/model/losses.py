@@ -54,7 +54,7 @@ def parse_losses(losses: Mapping[str, Any]) -> tuple[Tensor, dict[str, Tensor]]:
     summed = 0
     log_vars: dict[str, Tensor] = {}
     for name, value in losses.items():
-        if type(value) is Tensor or isinstance(value, Tensor):
+        if isinstance(value, Tensor):
             reduced = value if value.ndim == 0 else value.mean()
         elif (
             isinstance(value, (list, tuple)) and value and all(isinstance(v, Tensor) for v in value)
