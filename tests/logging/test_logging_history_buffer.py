@@ -369,3 +369,23 @@ def test_window_means_equal_numpy_bit_for_bit(values: list[float]) -> None:
         tail = np.array(values[-window:], dtype=np.float64)
         expected = float(tail.sum(dtype=np.float64) / np.ones(len(tail)).sum())
         assert repr(buffer.mean(window)) == repr(expected)
+
+
+@pytest.mark.spec("LOG-07")
+def test_state_dict_with_arrays_round_trips_and_copies() -> None:
+    """``arrays=True`` gives copies of the histories as arrays (no Python object per value);
+    they load back like the lists, and later updates do not change them."""
+    buffer = HistoryBuffer([1.5, 2.5], [1, 2], max_length=10)
+    buffer.update(3.5)  # waiting in the list: state_dict must include it
+    state = buffer.state_dict(arrays=True)
+    assert isinstance(state["log_history"], np.ndarray)
+    assert state["log_history"].tolist() == [1.5, 2.5, 3.5]
+    assert state["count_history"].tolist() == [1, 2, 1]
+    buffer.update(9.0)
+    assert state["log_history"].tolist() == [1.5, 2.5, 3.5]
+    again = HistoryBuffer.from_state_dict(state)
+    assert again.data[0].tolist() == [1.5, 2.5, 3.5]
+    assert again.state_dict() == buffer.state_dict() | {
+        "log_history": [1.5, 2.5, 3.5],
+        "count_history": [1, 2, 1],
+    }

@@ -294,3 +294,23 @@ def test_load_state_dict_errors(unique_name: str) -> None:
     assert "train/loss" not in hub.log_scalars
     with pytest.raises(TypeError, match=r"expects a dict from state_dict\(\) or a MessageHub"):
         hub.load_state_dict([1, 2])  # type: ignore[arg-type]
+
+
+@pytest.mark.spec("LOG-13", "LOG-14")
+def test_state_dict_with_arrays_loads_back(unique_name: str) -> None:
+    """``state_dict(arrays=True)``: the same state with each history as an array."""
+    source = MessageHub.get_instance(unique_name)
+    for value in (0.5, 0.25, 0.125):
+        source.update_scalar("train/loss", value)
+    source.update_info("iter", 3)
+    state = source.state_dict(arrays=True)
+    saved = state["log_scalars"]["train/loss"]
+    assert isinstance(saved["log_history"], np.ndarray)
+    assert saved["log_history"].tolist() == [0.5, 0.25, 0.125]
+    plain = source.state_dict()
+    assert state["runtime_info"] == plain["runtime_info"]
+    assert state["resumed_keys"] == plain["resumed_keys"]
+    target = MessageHub.get_instance(f"{unique_name}-target")
+    target.load_state_dict(state)
+    assert target.get_scalar("train/loss").data[0].tolist() == [0.5, 0.25, 0.125]
+    assert target.get_info("iter") == 3

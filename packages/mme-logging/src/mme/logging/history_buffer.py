@@ -492,12 +492,18 @@ class HistoryBuffer:
             raise
 
     # ------------------------------------------------------------ persistence
-    def state_dict(self) -> dict[str, Any]:
-        """The history as plain Python lists and ints (safe for ``weights_only`` loading)."""
+    def state_dict(self, arrays: bool = False) -> dict[str, Any]:
+        """The history as plain Python lists and ints (safe for ``weights_only`` loading).
+
+        Args:
+            arrays: Give the two histories as numpy arrays (copies) instead of lists, for a
+                caller that stores them as arrays or tensors: a history holds up to a
+                million values, and a list of them costs a Python object each.
+        """
         logs, counts = self.data
         return {
-            "log_history": logs.tolist(),
-            "count_history": counts.tolist(),
+            "log_history": logs if arrays else logs.tolist(),
+            "count_history": counts if arrays else counts.tolist(),
             "max_length": self._max_length,
         }
 

@@ -222,7 +222,7 @@ class MessageHub(ManagerMixin):
         return self._runtime_info.pop(key, default)
 
     # ------------------------------------------------------------ persistence
-    def state_dict(self) -> dict[str, Any]:
+    def state_dict(self, arrays: bool = False) -> dict[str, Any]:
         """The hub's resumable content, made of plain Python types only.
 
         Scalars become ``{'log_history': [...], 'count_history': [...],
@@ -233,9 +233,13 @@ class MessageHub(ManagerMixin):
         itself or is nested deeper than 200 containers (with a warning that names
         the key). A set is saved as a sorted list, so it comes back as a list (see
         docs/migration.md).
+
+        Args:
+            arrays: Give each scalar's two histories as numpy arrays instead of lists (for a
+                checkpoint that stores them as tensors: see `HistoryBuffer.state_dict`).
         """
         log_scalars = {
-            key: buffer.state_dict()
+            key: buffer.state_dict(arrays)
             for key, buffer in self._log_scalars.items()
             if self._resumed_keys.get(key, True)
         }

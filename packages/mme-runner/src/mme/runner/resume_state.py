@@ -103,12 +103,10 @@ def hub_state(hub: Any) -> dict[str, Any]:
     checkpoint pickled and checked each number on its own, a cost that grew with training.
     A tensor is one object, and still loads with ``torch.load(weights_only=True)``.
     """
-    state = hub.state_dict()
-    buffers = hub.log_scalars
-    for key, saved in state["log_scalars"].items():
-        logs, counts = buffers[key].data
-        saved["log_history"] = torch.from_numpy(logs)
-        saved["count_history"] = torch.from_numpy(counts)
+    state = hub.state_dict(arrays=True)
+    for saved in state["log_scalars"].values():
+        saved["log_history"] = torch.from_numpy(saved["log_history"])
+        saved["count_history"] = torch.from_numpy(saved["count_history"])
     return state
 
 
