@@ -74,3 +74,25 @@ def test_an_absolute_time_is_shown_slow_but_does_not_fail(tmp_path: Path) -> Non
     result = summarise(tmp_path, [slow], "bench_a")
     assert result.returncode == 0, result.stdout
     assert result.stdout.splitlines()[-2].endswith("slow")
+
+
+def test_every_benchmark_reports_its_figures_under_its_own_name() -> None:
+    """A benchmark that printed its table but reported nothing would show in `nox -s bench`
+    as "no results" only after minutes of running; this finds it from the source."""
+    import ast
+
+    benches = sorted((ROOT / "tools" / "benchmarks").glob("bench_*.py"))
+    assert benches
+    for path in benches:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [
+            call.args[0].value
+            for call in ast.walk(tree)
+            if isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id == "report"
+            and call.args
+            and isinstance(call.args[0], ast.Constant)
+        ]
+        assert names, f"{path.name} never calls _harness.report"
+        assert set(names) == {path.stem}, f"{path.name} reports under {sorted(set(names))}"
