@@ -53,6 +53,22 @@ def test_any_nested_data_is_moved_and_its_containers_kept() -> None:
     assert BaseDataPreprocessor()(cpu_tensor) is cpu_tensor  # already there: no copy
 
 
+@pytest.mark.spec("MOD-05")
+def test_a_batch_already_in_place_is_kept_and_a_new_device_is_followed() -> None:
+    """A tuple of tensors already on the device comes back with the same tensors; after the
+    device changes (here set directly, as MMEngine-style subclasses do) they are moved."""
+    pre = BaseDataPreprocessor()
+    batch = (torch.ones(2), torch.zeros(2, dtype=torch.long))
+    out = pre(batch)
+    assert out == batch and all(a is b for a, b in zip(out, batch, strict=True))
+    as_list = pre(list(batch))
+    assert isinstance(as_list, list) and as_list is not batch
+    pre._device = torch.device("meta")
+    moved = pre(batch)
+    assert [t.device.type for t in moved] == ["meta", "meta"]
+    assert [t.device.type for t in pre({"x": torch.ones(1)}).values()] == ["meta"]
+
+
 @pytest.mark.spec("MOD-06")
 def test_gan_usage_normalises_uint8_images_to_minus_one_one() -> None:
     pre = ImgDataPreprocessor(mean=([127.5]), std=([127.5]))

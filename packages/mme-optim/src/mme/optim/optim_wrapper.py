@@ -140,8 +140,12 @@ class OptimWrapper(BaseOptimWrapper):
             # Without accumulation every call steps with the loss as it is; the two checks
             # that say so are not called (this runs every training step).
             self.backward(loss)
-            self.step(**(step_kwargs or {}))
-            self.zero_grad(**(zero_kwargs or {}))
+            if step_kwargs is None and zero_kwargs is None:
+                self.step()
+                self.zero_grad()
+            else:
+                self.step(**(step_kwargs or {}))
+                self.zero_grad(**(zero_kwargs or {}))
             return
         loss = self.scale_loss(loss)
         self.backward(loss)

@@ -38,6 +38,8 @@ class BaseDataPreprocessor(nn.Module):
         super().__init__()
         self._non_blocking = bool(non_blocking)
         self._device = torch.device("cpu")
+        self._checked_device: torch.device | None = None  # the device _to_cpu was read from
+        self._to_cpu = True
 
     @property
     def device(self) -> torch.device:
@@ -47,17 +49,25 @@ class BaseDataPreprocessor(nn.Module):
     def cast_data(self, data: Any) -> Any:
         """``data`` with every tensor and data element moved to `device`."""
         kind = type(data)
-        device = self._device
         # Exact built-in containers first; a batch whose tensors are all in place already is
-        # copied as it is (a plain loop and a C-level copy: this runs on every batch).
+        # copied as it is (a plain loop and a C-level copy: this runs on every batch). For
+        # the CPU, a tensor's is_cpu flag says it; its .device would be a new object each time.
+        device = self._device
+        if device is not self._checked_device:  # (also when a subclass sets _device itself)
+            self._checked_device, self._to_cpu = device, device.type == "cpu"
+        to_cpu = self._to_cpu
         if kind is tuple or kind is list:
             for item in data:
-                if type(item) is not Tensor or item.device != device:
+                if type(item) is not Tensor or not (
+                    item.is_cpu if to_cpu else item.device == device
+                ):
                     return kind([self.cast_data(item) for item in data])
             return kind(data)
         if kind is dict:
             for value in data.values():
-                if type(value) is not Tensor or value.device != device:
+                if type(value) is not Tensor or not (
+                    value.is_cpu if to_cpu else value.device == device
+                ):
                     return {key: self.cast_data(value) for key, value in data.items()}
             return dict(data)
         if isinstance(data, Tensor):
