@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import operator
 from abc import ABC, abstractmethod
 from typing import Any
 
 import torch
 from torch.optim import Optimizer
-
-_LR = operator.itemgetter("lr")
 
 
 class BaseOptimWrapper(ABC):
@@ -60,7 +57,7 @@ class BaseOptimWrapper(ABC):
 
     def get_lr(self) -> dict[str, list[float]]:
         """``{'lr': [lr of each param group]}``."""
-        return {"lr": list(map(_LR, self.optimizer.param_groups))}  # (read every iteration)
+        return {"lr": [group["lr"] for group in self.optimizer.param_groups]}
 
     def get_momentum(self) -> dict[str, list[float]]:
         """``{'momentum': [...]}``: ``momentum``, else ``betas[0]``, else 0 per group."""

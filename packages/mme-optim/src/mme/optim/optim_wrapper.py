@@ -22,8 +22,8 @@ from mme.optim.base import BaseOptimWrapper
 from mme.registry import OPTIM_WRAPPERS
 
 #: What `OptimWrapper.optim_context` returns when the step needs no context (no DDP
-#: accumulation step to keep local): one shared object, so a caller may test for it with
-#: ``is`` and skip the ``with`` (a model's ``train_step`` does, every step).
+#: accumulation step to keep local): one shared object, nothing built per step (a model's
+#: ``train_step`` skips the ``with`` for any ``nullcontext``).
 NULL_CONTEXT = nullcontext()
 
 #: ``clip_grad`` keys accepted by each kind of clipping (besides ``type``).
@@ -120,10 +120,12 @@ class OptimWrapper(BaseOptimWrapper):
         self._inner_count = 0
         self._max_counts = -1
         self._remainder_counts = -1
-        # A subclass that redefines the accumulation rules gets them called every step.
+        # Without accumulation every step syncs and steps with the loss as it is, so the
+        # checks that say so are skipped, unless a subclass redefines them.
         cls = type(self)
-        self._plain_accumulation = (
-            cls.scale_loss is OptimWrapper.scale_loss
+        self._no_accumulation = (
+            accumulative_counts == 1
+            and cls.scale_loss is OptimWrapper.scale_loss
             and cls.should_update is OptimWrapper.should_update
             and cls.should_sync is OptimWrapper.should_sync
         )
@@ -136,20 +138,9 @@ class OptimWrapper(BaseOptimWrapper):
         zero_kwargs: dict[str, Any] | None = None,
     ) -> None:
         """Backward ``loss``; step and zero the gradients when an accumulation group ends."""
-        if self._accumulative_counts == 1 and self._plain_accumulation:
-            # Without accumulation every call steps with the loss as it is; the two checks
-            # that say so are not called (this runs every training step).
-            self.backward(loss)
-            if step_kwargs is None and zero_kwargs is None:
-                self.step()
-                self.zero_grad()
-            else:
-                self.step(**(step_kwargs or {}))
-                self.zero_grad(**(zero_kwargs or {}))
-            return
-        loss = self.scale_loss(loss)
-        self.backward(loss)
-        if self.should_update():
+        plain = self._no_accumulation
+        self.backward(loss if plain else self.scale_loss(loss))
+        if plain or self.should_update():
             self.step(**(step_kwargs or {}))
             self.zero_grad(**(zero_kwargs or {}))
 
@@ -186,11 +177,9 @@ class OptimWrapper(BaseOptimWrapper):
     # ------------------------------------------------------------ accumulation
     def optim_context(self, model: nn.Module) -> AbstractContextManager[Any]:
         """Wrap the forward: skips DDP's gradient all-reduce on accumulation steps."""
-        if self._accumulative_counts == 1 and self._plain_accumulation:
-            return NULL_CONTEXT  # every step syncs: nothing to check (this runs every step)
         # should_sync first: looking up a missing attribute of an nn.Module raises and
         # catches an AttributeError, a cost every step would pay.
-        if not self.should_sync():
+        if not self._no_accumulation and not self.should_sync():
             no_sync = getattr(model, "no_sync", None)
             if no_sync is not None:
                 return no_sync()

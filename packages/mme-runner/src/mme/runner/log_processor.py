@@ -72,7 +72,7 @@ class LogProcessor:
         self.log_with_hierarchy = log_with_hierarchy
         self.mean_pattern = re.compile(mean_pattern)
         self._averaged: dict[str, bool] = {}  # key -> whether mean_pattern matches it
-        self._lengths: dict[str, tuple[tuple[str, int, int], int]] = {}
+        self._lengths: dict[str, tuple[tuple[int, int], int]] = {}  # mode -> (loader, epoch), len
         self._cuda: bool | None = None
         self._check_custom_cfg()
 
@@ -259,7 +259,7 @@ class LogProcessor:
         DataLoader is a chain of calls down to its sampler, and a line is written every few
         iterations)."""
         loader = getattr(runner, f"{mode}_dataloader")
-        key = (mode, id(loader), runner.epoch)
+        key = (id(loader), runner.epoch)
         cached = self._lengths.get(mode)
         if cached is not None and cached[0] == key:
             return cached[1]

@@ -33,13 +33,11 @@ class IterTimerHook(Hook):
         self._max_iters = 0
         self._train_total = 0.0
         self._eval_total = 0.0
-        self._done = 0
 
     def before_train(self, runner: Runner) -> None:
         self._start_iter = runner.iter
         self._max_iters = runner.max_iters
         self._train_total = 0.0
-        self._done = 0
 
     # Training iterations have their own methods: the shortest path, run every step.
     def before_train_iter(
@@ -60,10 +58,9 @@ class IterTimerHook(Hook):
         hub = runner.message_hub
         hub.update_scalar("train/time", elapsed)
         self._train_total += elapsed
-        self._done += 1  # counted here rather than read from the runner: this runs every step
-        done = self._done
-        left = self._max_iters - self._start_iter - done
-        hub.update_info("eta", self._train_total / done * left)
+        iteration = runner.iter
+        done = iteration - self._start_iter + 1
+        hub.update_info("eta", self._train_total / done * (self._max_iters - iteration - 1))
 
     def _before_epoch(self, runner: Runner, mode: str = "train") -> None:
         if mode != "train":

@@ -77,14 +77,12 @@ class LoggerHook(Hook):
         data_batch: DATA_BATCH = None,
         outputs: dict | None = None,
     ) -> None:
-        # (every_n_train_iters and every_n_inner_iters written out: this runs every step)
-        every = self.interval_exp_name
-        if every > 0 and (runner.iter + 1) % every == 0:
+        if self.every_n_train_iters(runner, self.interval_exp_name):
             runner.logger.info(f"Exp name: {runner.experiment_name}")
-        done = batch_idx + 1
         length = self._train_length
-        if done % self.interval and not (
-            done == length and (not self.ignore_last or length <= self.interval)
+        if not (
+            self.every_n_inner_iters(batch_idx, self.interval)
+            or (batch_idx + 1 == length and (not self.ignore_last or length <= self.interval))
         ):
             return
         tag, line = runner.log_processor.get_log_after_iter(runner, batch_idx, "train")

@@ -56,20 +56,17 @@ class BaseDataPreprocessor(nn.Module):
         if device is not self._checked_device:  # (also when a subclass sets _device itself)
             self._checked_device, self._to_cpu = device, device.type == "cpu"
         to_cpu = self._to_cpu
-        if kind is tuple or kind is list:
-            for item in data:
+        if kind is tuple or kind is list or kind is dict:
+            for item in data.values() if kind is dict else data:
                 if type(item) is not Tensor or not (
                     item.is_cpu if to_cpu else item.device == device
                 ):
-                    return kind([self.cast_data(item) for item in data])
-            return kind(data)
-        if kind is dict:
-            for value in data.values():
-                if type(value) is not Tensor or not (
-                    value.is_cpu if to_cpu else value.device == device
-                ):
-                    return {key: self.cast_data(value) for key, value in data.items()}
-            return dict(data)
+                    break
+            else:
+                return kind(data)
+            if kind is dict:
+                return {key: self.cast_data(value) for key, value in data.items()}
+            return kind([self.cast_data(item) for item in data])
         if isinstance(data, Tensor):
             return self._move(data)
         if isinstance(data, BaseDataElement):

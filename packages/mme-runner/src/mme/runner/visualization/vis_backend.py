@@ -19,10 +19,7 @@ from mme.registry import VISBACKENDS
 
 def plain_scalar(value: Any) -> Any:
     """``value`` as a Python number (tensors and numpy scalars are converted)."""
-    kind = type(value)
-    if kind is float or kind is int or kind is str or value is None or kind is bool:
-        return value
-    if isinstance(value, bool | int | float | str):
+    if isinstance(value, bool | int | float | str) or value is None:
         return value
     item = getattr(value, "item", None)
     if callable(item):
