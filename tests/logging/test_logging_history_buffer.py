@@ -389,3 +389,24 @@ def test_state_dict_with_arrays_round_trips_and_copies() -> None:
         "log_history": [1.5, 2.5, 3.5],
         "count_history": [1, 2, 1],
     }
+
+
+@pytest.mark.spec("LOG-07", "LOG-08")
+@pytest.mark.parametrize("max_length", [7, 300, 1000, 100_000])
+@pytest.mark.parametrize("read_every", [1, 99, 256, 5000])
+def test_long_runs_of_unread_floats_grow_and_wrap_the_history(
+    max_length: int, read_every: int
+) -> None:
+    """Hundreds of floats waiting at once are written in one go: the arrays grow to hold them
+    all (several doublings at a time) or keep the newest ``max_length``."""
+    buffer = HistoryBuffer(max_length=max_length)
+    values = [i * 0.5 for i in range(3000)]
+    for step, value in enumerate(values, 1):
+        buffer.update(value)
+        if step % read_every == 0:
+            assert buffer.current() == value
+            assert buffer.data[0].tolist() == values[:step][-max_length:]
+    logs, counts = buffer.data
+    assert logs.tolist() == values[-max_length:]
+    assert counts.tolist() == [1.0] * min(max_length, len(values))
+    assert buffer._capacity <= max(2 * max_length, 16)

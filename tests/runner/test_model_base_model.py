@@ -220,6 +220,25 @@ def test_ignore_policy_updates_anyway_like_mmengine() -> None:
 
 
 @pytest.mark.spec("MOD-02")
+@pytest.mark.parametrize("policy", ["raise", "skip"])
+def test_a_total_of_several_elements_is_checked_element_by_element(policy: str) -> None:
+    """A custom parse_losses may return a total that is not a single number: the CPU check
+    then falls back to the tensor check instead of failing on the float conversion."""
+    linear = nn.Linear(1, 1)
+    wrapper = SGDWrapper(linear.parameters())
+    finite = linear(torch.ones(2, 1)).squeeze(1)  # two elements
+    assert update_if_finite(finite.sum(), {"loss": finite.detach()}, policy, wrapper)
+    assert wrapper.updates == 1
+    bad = linear(torch.tensor([[1.0], [float("nan")]])).squeeze(1)
+    if policy == "raise":
+        with pytest.raises(NonFiniteLossError, match="Non-finite loss"):
+            update_if_finite(bad.sum(), {"loss": bad.detach()}, policy, wrapper)
+    else:
+        assert not update_if_finite(bad.sum(), {"loss": bad.detach()}, policy, wrapper)
+    assert wrapper.updates == 1
+
+
+@pytest.mark.spec("MOD-02")
 def test_an_unknown_policy_is_rejected_with_a_suggestion() -> None:
     with pytest.raises(
         ValueError,

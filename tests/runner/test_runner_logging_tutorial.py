@@ -215,3 +215,42 @@ def test_custom_cfg_errors_name_the_entry() -> None:
                 dict(data_src="loss", method_name="max"),
             ]
         )
+
+
+def scalars_of(tmp_path: Path) -> list[dict]:
+    import json
+
+    path = next(tmp_path.glob("*/vis_data/scalars.json"))
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_a_logger_that_drops_info_still_gets_every_scalar(tmp_path: Path) -> None:
+    """At log_level='WARNING' the train lines are not formatted (nobody would see them), and
+    the scalars sent to the visualizer are the same as at INFO, with the same custom_cfg."""
+    custom = dict(custom_cfg=[dict(data_src="loss1", window_size="global", method_name="max")])
+    shown = run(tmp_path / "info", log_processor=custom)
+    hidden = run(tmp_path / "warning", log_processor=custom, log_level="WARNING")
+    assert len(shown) == 2
+    assert hidden == []
+    info, warning = scalars_of(tmp_path / "info"), scalars_of(tmp_path / "warning")
+    assert len(info) == 2
+    assert [set(r) for r in info] == [set(r) for r in warning]
+    for a, b in zip(info, warning, strict=True):
+        # the same numbers (the fake clock gives both runs the same times)
+        assert a == pytest.approx(b)
+    assert {"lr", "loss", "loss1", "loss2", "time", "data_time", "epoch", "iter"} <= set(info[0])
+
+
+def test_a_custom_processor_formats_its_lines_whatever_the_level(tmp_path: Path) -> None:
+    from mme.runner import LogProcessor
+
+    calls = []
+
+    class Counting(LogProcessor):
+        def get_log_after_iter(self, runner: Any, batch_idx: int, mode: str) -> Any:
+            calls.append(batch_idx)
+            return super().get_log_after_iter(runner, batch_idx, mode)
+
+    run(tmp_path, log_processor=Counting(), log_level="WARNING")
+    assert calls == [9, 19]
+    assert [r["iter"] for r in scalars_of(tmp_path)] == [10, 20]

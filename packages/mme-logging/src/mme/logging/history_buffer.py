@@ -265,8 +265,13 @@ class HistoryBuffer:
         accelerator tensors brought to the host in one transfer."""
         values, counts = self._pending_values, self._pending_counts
         self._pending_values, self._pending_counts = [], []
+        # Everything pending is a float but the device tensors counted on the way in.
+        tensors = (
+            [i for i, value in enumerate(values) if type(value) is not float]
+            if self._pending_tensors
+            else []
+        )
         self._pending_tensors = 0
-        tensors = [i for i, value in enumerate(values) if type(value) is not float]
         if tensors:
             torch: Any = sys.modules["torch"]
             on_device = [values[i] for i in tensors]
@@ -276,13 +281,15 @@ class HistoryBuffer:
                 host = [v.item() for v in on_device]
             for i, value in zip(tensors, host, strict=True):
                 values[i] = _to_number(value, "log_val")
-        end, size = self._end, len(values)
-        if (
-            not tensors
-            and not (self._log_is_int or self._count_is_int)
-            and end + size <= self._capacity
-        ):
-            self._log[end : end + size] = values  # floats into float storage, in one write
+        if not tensors and not (self._log_is_int or self._count_is_int):
+            # Floats into float storage, in one write (after making room for all of them).
+            if len(values) > self._max_length:  # only the newest max_length stay
+                values, counts = values[-self._max_length :], counts[-self._max_length :]
+            size = len(values)
+            if self._end + size > self._capacity:
+                self._make_room(size)
+            end = self._end
+            self._log[end : end + size] = values
             self._count[end : end + size] = counts
             self._end = end + size
             return
@@ -294,23 +301,30 @@ class HistoryBuffer:
         end = self._end
         return max(0, end - self._max_length), end
 
-    def _make_room(self) -> None:
-        """Make room for one more value: compact to the front or double the arrays."""
+    def _make_room(self, more: int = 1) -> None:
+        """Make room for ``more`` values (at most ``max_length``): move the live history that
+        stays to the front when it fills at most half the arrays, else grow them (doubling,
+        up to twice ``max_length``), so that every value is moved O(1) times on average."""
         start, end = self._live()
+        keep = min(end - start, self._max_length - more)  # the rest is pushed out anyway
+        start = end - keep
+        needed = keep + more
         capacity = self._capacity
-        size = end - start
-        if start > 0 and size <= capacity // 2:
-            self._log[:size] = self._log[start:end]
-            self._count[:size] = self._count[start:end]
+        if start > 0 and needed <= capacity // 2:
+            self._log[:keep] = self._log[start:end]
+            self._count[:keep] = self._count[start:end]
         else:
-            capacity = min(max(2 * capacity, _SMALLEST_CAPACITY), 2 * self._max_length)
+            capacity = max(2 * capacity, _SMALLEST_CAPACITY)
+            while capacity < needed:
+                capacity *= 2
+            capacity = min(capacity, 2 * self._max_length)
             log, count = self._log, self._count
             self._log = np.empty(capacity, dtype=log.dtype)
             self._count = np.empty(capacity, dtype=count.dtype)
-            self._log[:size] = log[start:end]
-            self._count[:size] = count[start:end]
+            self._log[:keep] = log[start:end]
+            self._count[:keep] = count[start:end]
             self._capacity = capacity
-        self._end = size
+        self._end = keep
 
     def _promote_log(self) -> None:
         self._log = self._log.astype(np.float64)

@@ -113,11 +113,41 @@ class LogProcessor:
     # ------------------------------------------------------------------ lines
     def get_log_after_iter(self, runner: Runner, batch_idx: int, mode: str) -> tuple[dict, str]:
         """The scalars (for the visualizer) and the log line after an iteration of ``mode``."""
-        cur_iter = batch_idx + 1 if (self.by_epoch or mode != "train") else runner.iter + 1
-        parsed = self._parse_window_size(runner, batch_idx, self.custom_cfg)
-        tag = self._collect_scalars(parsed, runner, mode)
-        log_tag = dict(tag)
+        tag, shown, memory = self._iter_scalars(runner, batch_idx, mode)
+        return tag, self._iter_line(runner, batch_idx, mode, shown, memory)
 
+    def get_scalars_after_iter(self, runner: Runner, batch_idx: int, mode: str) -> dict:
+        """The scalars of `get_log_after_iter` without formatting its line.
+
+        The ``LoggerHook`` asks for these when its logger drops INFO records (``log_level``
+        ``'WARNING'`` or above), where a formatted line would only be thrown away.
+        """
+        return self._iter_scalars(runner, batch_idx, mode)[0]
+
+    def _iter_scalars(
+        self, runner: Runner, batch_idx: int, mode: str
+    ) -> tuple[dict, dict, int | None]:
+        """``(tag, shown, memory)``: the scalars for the visualizer; those the line shows
+        (without ``epoch``, ``iter`` and ``memory``); the peak CUDA memory or None."""
+        custom = self.custom_cfg
+        if custom:
+            custom = self._parse_window_size(runner, batch_idx, custom)
+        shown = self._collect_scalars(custom, runner, mode)
+        tag = dict(shown)
+        if self.by_epoch and mode in ("train", "val"):
+            tag["epoch"] = runner.epoch + 1 if mode == "train" else runner.epoch
+        if mode == "train":
+            tag["iter"] = runner.iter + 1
+        memory = self._max_memory(runner)
+        if memory is not None:
+            tag["memory"] = memory
+        return tag, shown, memory
+
+    def _iter_line(
+        self, runner: Runner, batch_idx: int, mode: str, shown: dict, memory: int | None
+    ) -> str:
+        cur_iter = batch_idx + 1 if (self.by_epoch or mode != "train") else runner.iter + 1
+        log_tag = dict(shown)
         lr_items = []
         for key in list(log_tag):
             if key.endswith("lr"):
@@ -133,7 +163,6 @@ class LogProcessor:
                     epoch_str = epoch_str.rjust(len(str(runner.max_epochs)) + 3)
                 else:
                     epoch_str = " " + epoch_str
-                tag["epoch"] = epoch
                 head = f"Epoch({mode}){epoch_str}[{iter_str}/{length}]"
             else:
                 head = f"Epoch({mode}) [{iter_str}/{length}]"
@@ -143,8 +172,6 @@ class LogProcessor:
         else:
             length = self._dataloader_length(runner, mode)
             head = f"Iter({mode}) [{str(cur_iter).rjust(len(str(length)))}/{length}]"
-        if mode == "train":
-            tag["iter"] = runner.iter + 1
 
         parts = [head, " ".join(lr_items)]
         eta = runner.message_hub.get_info("eta")
@@ -152,16 +179,14 @@ class LogProcessor:
             parts.append(f"eta: {datetime.timedelta(seconds=int(eta))}")
             parts.append(f"time: {log_tag.pop('time'):.{self.num_digits}f}")
             parts.append(f"data_time: {log_tag.pop('data_time'):.{self.num_digits}f}")
-        memory = self._max_memory(runner)
         if memory is not None:
             parts.append(f"memory: {memory}")
-            tag["memory"] = memory
         if mode in ("train", "val"):
             for name, value in log_tag.items():
                 if mode == "val" and not name.startswith("loss"):
                     continue
                 parts.append(f"{name}: {self._format(value)}")
-        return tag, "  ".join(parts).rstrip(" ")
+        return "  ".join(parts).rstrip(" ")
 
     def get_log_after_epoch(
         self, runner: Runner, batch_idx: int, mode: str, with_non_scalar: bool = False

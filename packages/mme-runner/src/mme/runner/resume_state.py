@@ -44,7 +44,8 @@ def rng_state() -> dict[str, Any]:
     state: dict[str, Any] = {
         "python": {
             "version": int(version),
-            "state": torch.tensor(internal, dtype=torch.int64),
+            # (through numpy: torch.tensor of a 625-int tuple takes three times as long)
+            "state": torch.from_numpy(np.fromiter(internal, dtype=np.int64, count=len(internal))),
             "gauss_next": gauss,
         },
         "numpy": {
@@ -76,7 +77,7 @@ def rng_preserved() -> Iterator[None]:
 def set_rng_state(state: dict[str, Any]) -> None:
     """Put back the random states saved by `rng_state`."""
     py = state["python"]
-    internal = tuple(int(v) for v in py["state"].tolist())
+    internal = tuple(py["state"].tolist())  # (tolist gives Python ints)
     random.setstate((py["version"], internal, py["gauss_next"]))
     npy = state["numpy"]
     np.random.set_state(

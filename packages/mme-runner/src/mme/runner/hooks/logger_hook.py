@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from mme.dist import is_main_process
 from mme.registry import HOOKS
 from mme.runner.hooks.hook import DATA_BATCH, Hook
+from mme.runner.log_processor import LogProcessor
 from mme.runner.visualization.vis_backend import plain_scalar
 
 if TYPE_CHECKING:
@@ -79,14 +81,17 @@ class LoggerHook(Hook):
     ) -> None:
         if self.every_n_train_iters(runner, self.interval_exp_name):
             runner.logger.info(f"Exp name: {runner.experiment_name}")
-        length = self._train_length
-        if not (
-            self.every_n_inner_iters(batch_idx, self.interval)
-            or (batch_idx + 1 == length and (not self.ignore_last or length <= self.interval))
+        inner, length = batch_idx + 1, self._train_length  # (inline: this runs every step)
+        if inner % self.interval and not (
+            inner == length and (not self.ignore_last or length <= self.interval)
         ):
             return
-        tag, line = runner.log_processor.get_log_after_iter(runner, batch_idx, "train")
-        runner.logger.info(line)
+        processor = runner.log_processor
+        if runner.logger.isEnabledFor(logging.INFO) or _formats_own_lines(processor):
+            tag, line = processor.get_log_after_iter(runner, batch_idx, "train")
+            runner.logger.info(line)
+        else:  # the line would be dropped: only the scalars
+            tag = processor.get_scalars_after_iter(runner, batch_idx, "train")
         runner.visualizer.add_scalars(tag, step=runner.iter + 1, file_path=self.json_log_path)
 
     def after_val_iter(
@@ -154,6 +159,13 @@ class LoggerHook(Hook):
             runner.logger.info(f"The file {local} is uploaded to {target}.")
             if not self.keep_local:
                 os.remove(local)
+
+
+def _formats_own_lines(processor: Any) -> bool:
+    """Whether ``processor`` redefines ``get_log_after_iter`` (then it is always called: a
+    custom processor may do more there than format the line)."""
+    method = getattr(type(processor), "get_log_after_iter", None)
+    return method is not LogProcessor.get_log_after_iter
 
 
 def _scalars(tag: dict[str, Any]) -> dict[str, Any]:
