@@ -29,14 +29,14 @@ class IterTimerHook(Hook):
 
     def __init__(self) -> None:
         self._t = 0.0
-        self._left = 0  # training iterations left when this run started
-        self._done = 0  # training iterations timed in this run
+        self._start_iter = 0
+        self._max_iters = 0
         self._train_total = 0.0
         self._eval_total = 0.0
 
     def before_train(self, runner: Runner) -> None:
-        self._left = runner.max_iters - runner.iter
-        self._done = 0
+        self._start_iter = runner.iter
+        self._max_iters = runner.max_iters
         self._train_total = 0.0
 
     # Training iterations have their own methods: the shortest path, run every step.
@@ -58,8 +58,9 @@ class IterTimerHook(Hook):
         hub = runner.message_hub
         hub.update_scalar("train/time", elapsed)
         self._train_total += elapsed
-        done = self._done = self._done + 1  # (counted here: no runner.iter every step)
-        hub.update_info("eta", self._train_total / done * (self._left - done))
+        iteration = runner.iter
+        done = iteration - self._start_iter + 1
+        hub.update_info("eta", self._train_total / done * (self._max_iters - iteration - 1))
 
     def _before_epoch(self, runner: Runner, mode: str = "train") -> None:
         if mode != "train":

@@ -81,9 +81,10 @@ class LoggerHook(Hook):
     ) -> None:
         if self.every_n_train_iters(runner, self.interval_exp_name):
             runner.logger.info(f"Exp name: {runner.experiment_name}")
-        inner, length = batch_idx + 1, self._train_length  # (inline: this runs every step)
-        if inner % self.interval and not (
-            inner == length and (not self.ignore_last or length <= self.interval)
+        length = self._train_length
+        if not (
+            self.every_n_inner_iters(batch_idx, self.interval)
+            or (batch_idx + 1 == length and (not self.ignore_last or length <= self.interval))
         ):
             return
         processor = runner.log_processor
