@@ -129,11 +129,11 @@ def update_if_finite(
         if not bool(host.wait()):
             return True
         raise _error(loss, log_vars, updated=True)
-    finite = None
+    finite: bool | None = None
     if device_type == "cpu" and not all_ranks:
-        try:  # (try costs nothing when nothing is raised; contextlib.suppress builds an object)
+        try:
             finite = math.isfinite(float(total))  # no tensor op at all
-        except ValueError:  # a total of several elements
+        except ValueError:  # a total of several elements: the tensor check below
             finite = None
     if finite is None:
         finite = not bool(_bad_flag(total, all_ranks))
