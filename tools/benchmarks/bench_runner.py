@@ -19,7 +19,10 @@ Measured in one run, against baselines measured in the same run:
    drifts by 2x from one minute to the next: what runs a few milliseconds apart sees the
    same machine, where whole epochs one after the other did not. A control line runs the
    hand-written loop against itself the same way: its spread is what the method resolves
-   at that moment.
+   at that moment. (The hook that takes the turns runs every iteration, in mme's and
+   MMEngine's runs alike: one call and a modulo.) Two more rows run the mme Runner
+   without its LoggerHook, and without any default hook that runs every iteration
+   (RuntimeInfoHook, IterTimerHook, LoggerHook): where its time goes.
 2. ``import mme.runner`` after ``import torch``, in fresh interpreters: target <= +0.3 s.
 3. ``save_checkpoint`` of a 200 MB state against ``torch.save`` of the same: target <= 1.1x
    (best of several, interleaved).
