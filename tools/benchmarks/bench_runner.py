@@ -167,17 +167,27 @@ def control(data: list, work_dir: Path, epochs: int, pairs: Interleaved) -> None
         pairs.end_epoch()
 
 
-# ----------------------------------------------------------------------------- mme
-def mme_runner(
+# ------------------------------------------------------------------ mme and mmengine
+#: Where each library keeps the Runner, Hook and BaseModel (the two share their API).
+_MODULES = {
+    "mme": ("mme.runner", "mme.runner.hooks", "mme.runner.model"),
+    "mmengine": ("mmengine.runner", "mmengine.hooks", "mmengine.model"),
+}
+
+
+def runner_job(
+    library: str,
     data: list,
     work_dir: Path,
     epochs: int,
     pairs: Interleaved,
     default_hooks: dict | None = None,
 ) -> None:
-    """The full Runner; ``default_hooks`` removes some of its default hooks (the breakdown
-    rows: what the per-iteration bookkeeping costs)."""
-    from mme.runner import BaseModel, Hook, Runner
+    """The full Runner of ``library`` (``'mme'`` or ``'mmengine'``); ``default_hooks``
+    removes some of its default hooks (the breakdown rows: what the per-iteration
+    bookkeeping costs)."""
+    runner_module, hooks_module, model_module = map(importlib.import_module, _MODULES[library])
+    Hook, BaseModel = hooks_module.Hook, model_module.BaseModel
 
     class Net(BaseModel):
         def __init__(self) -> None:
@@ -200,7 +210,7 @@ def mme_runner(
         def after_train_epoch(self, runner: Any) -> None:
             pairs.end_epoch()
 
-    runner = Runner(
+    runner = runner_module.Runner(
         model=Net(),
         work_dir=str(work_dir),
         train_dataloader=dict(
@@ -218,56 +228,15 @@ def mme_runner(
     runner.train()
 
 
+mme_runner = functools.partial(runner_job, "mme")
+mmengine_runner = functools.partial(runner_job, "mmengine")
+
 #: Rows that show where the Runner's time goes: the same job without its log events, and
 #: without any of the default hooks that run every iteration (a user's own configs).
 BREAKDOWN = {
     "mme, no LoggerHook": dict(logger=None),
     "mme, no per-iter hooks": dict(runtime_info=None, timer=None, logger=None),
 }
-
-
-# ------------------------------------------------------------------------- mmengine
-def mmengine_runner(data: list, work_dir: Path, epochs: int, pairs: Interleaved) -> None:
-    from mmengine.hooks import Hook
-    from mmengine.model import BaseModel
-    from mmengine.runner import Runner
-
-    class Net(BaseModel):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = mlp()
-
-        def forward(self, x: torch.Tensor, y: torch.Tensor, mode: str = "tensor") -> Any:
-            return {"loss": nn.functional.cross_entropy(self.net(x), y)}
-
-    class Turns(Hook):
-        priority = "LOWEST"  # after every other hook (the epoch's checkpoint too)
-
-        def before_train_epoch(self, runner: Any) -> None:
-            pairs.start_epoch()
-
-        def after_train_iter(self, runner: Any, batch_idx: int, **kwargs: Any) -> None:
-            if (batch_idx + 1) % BLOCK == 0:
-                pairs.segment(BLOCK)
-
-        def after_train_epoch(self, runner: Any) -> None:
-            pairs.end_epoch()
-
-    runner = Runner(
-        model=Net(),
-        work_dir=str(work_dir),
-        train_dataloader=dict(
-            dataset=data,
-            sampler=dict(type="DefaultSampler", shuffle=True),
-            batch_size=BATCH,
-            collate_fn=collate,
-        ),
-        train_cfg=dict(by_epoch=True, max_epochs=epochs),
-        optim_wrapper=dict(optimizer=dict(type="SGD", lr=0.01)),
-        custom_hooks=[Turns()],
-        log_level="WARNING",
-    )
-    runner.train()
 
 
 # ------------------------------------------------------------------------ lightning

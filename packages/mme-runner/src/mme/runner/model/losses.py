@@ -129,13 +129,9 @@ def update_if_finite(
         if not bool(host.wait()):
             return True
         raise _error(loss, log_vars, updated=True)
-    finite: bool | None = None
-    if device_type == "cpu" and not all_ranks:
-        try:
-            finite = math.isfinite(float(total))  # no tensor op at all
-        except ValueError:  # a total of several elements: the tensor check below
-            finite = None
-    if finite is None:
+    if device_type == "cpu" and total.numel() == 1 and not all_ranks:
+        finite = math.isfinite(float(total))  # no tensor op at all
+    else:
         finite = not bool(_bad_flag(total, all_ranks))
     if finite:
         optim_wrapper.update_params(loss)
